@@ -1,0 +1,57 @@
+# Azora chain core — every entry point. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+BIN     := $(abspath $(VENV)/bin)
+ANVIL_DIR := $(abspath node_modules/@foundry-rs/anvil-linux-amd64/bin)
+# ape-foundry finds anvil on PATH; the venv's tools (ape, azora, pytest) come first.
+export PATH := $(BIN):$(ANVIL_DIR):$(PATH)
+NETWORK ?= ethereum:local:foundry
+PROFILE ?= dev
+
+.PHONY: help install run demo test test-contracts fuzz compile lint bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	$(PY) -m pip install --quiet -e . --group dev
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	test -x $(ANVIL_DIR)/anvil
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed ## Install Python (.venv) and Node (anvil) dependencies
+
+compile: install ## Compile the Vyper contracts with ape
+	ape compile
+
+run: install ## Start anvil, deploy the contracts and print their addresses
+	$(PY) -m azora.cli up --profile $(PROFILE)
+
+demo: install ## Run the system and play the demo scenario
+	$(PY) -m azora.cli up --profile $(PROFILE) --demo
+
+test: install ## Run the full test suite (contracts on anvil, stateful fuzzing with boa, Python)
+	ape test tests --network $(NETWORK) -q
+	HYPOTHESIS_PROFILE=quick pytest -q tests/contracts/stateful -p no:ape_test
+
+fuzz: install ## Long stateful fuzzing run (>= 50k steps per machine)
+	HYPOTHESIS_PROFILE=long pytest -q tests/contracts/stateful -p no:ape_test -s
+
+lint: install ## ruff + mypy
+	ruff check .
+	ruff format --check .
+	mypy
+
+bench: install ## Gas benchmarks on anvil (results in bench/README.md)
+	ape run gas_report --network $(NETWORK)
+
+clean: ## Remove build output and local state (keeps .venv and node_modules)
+	rm -rf .build .azora deployments/local.json deployments/abi
