@@ -1,0 +1,118 @@
+"""Deploy the Azora contracts with Ape and write the deployment manifest.
+
+Used by ``scripts/deploy.py`` (``ape run deploy``), by ``azora up`` and by the tests.
+Idempotent: when the manifest's contracts are still on the chain (same chain id, code
+present, deploy block hash unchanged), nothing is redeployed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from azora.exceptions import AzoraError
+from azora.manifest import ContractDeployment, DeploymentManifest, load_manifest, save_manifest
+from azora.profiles import DeployProfile
+
+log = logging.getLogger("azora.deploy")
+
+# Deployment order; later steps append (OracleHub, ProofOfKnowledge, Governor, ...).
+CONTRACTS = ("AzoraToken", "Ledger")
+
+
+@dataclass(frozen=True)
+class DeployOutcome:
+    """What a deploy run did."""
+
+    manifest: DeploymentManifest
+    reused: bool
+
+
+def manifest_is_live(manifest: DeploymentManifest, provider: Any) -> bool:
+    """True when every contract of `manifest` is still deployed on `provider`'s chain."""
+    if manifest.chain_id != provider.chain_id or set(manifest.contracts) != set(CONTRACTS):
+        return False
+    for record in manifest.contracts.values():
+        if not provider.get_code(record.address):
+            return False
+        block = provider.get_block(record.block_number)
+        if _hex(block.hash) != record.block_hash:
+            return False
+    return True
+
+
+def deploy(
+    *,
+    project: Any,
+    provider: Any,
+    deployer: Any,
+    profile: DeployProfile,
+    network: str,
+    manifest_path: Path,
+    admin: str | None = None,
+    force: bool = False,
+) -> DeployOutcome:
+    """Deploy token + ledger on `provider` with `profile`, hand admin to `admin`, write the manifest."""
+    if manifest_path.is_file() and not force:
+        existing = load_manifest(manifest_path)
+        if manifest_is_live(existing, provider):
+            log.info("deployment already live network=%s chain_id=%s", network, existing.chain_id)
+            return DeployOutcome(manifest=existing, reused=True)
+        log.info("manifest at %s is stale; deploying afresh", manifest_path)
+
+    admin_address = admin or deployer.address
+    if not int(admin_address, 16):
+        raise AzoraError("the admin cannot be the zero address")
+
+    recipients = [a.recipient for a in profile.genesis]
+    amounts = [a.amount for a in profile.genesis]
+    token = project.AzoraToken.deploy(recipients, amounts, sender=deployer)
+    ledger = project.Ledger.deploy(sender=deployer)
+    deployed = {"AzoraToken": token, "Ledger": ledger}
+
+    if admin_address.lower() != deployer.address.lower():
+        for contract in deployed.values():
+            role = contract.DEFAULT_ADMIN_ROLE()
+            contract.grantRole(role, admin_address, sender=deployer)
+            contract.renounceRole(role, deployer.address, sender=deployer)
+
+    abi_dir = manifest_path.parent / "abi"
+    abi_dir.mkdir(parents=True, exist_ok=True)
+    records: dict[str, ContractDeployment] = {}
+    for name, contract in deployed.items():
+        abi_path = abi_dir / f"{name}.json"
+        abi = [item.model_dump(mode="json", by_alias=True) for item in contract.contract_type.abi]
+        abi_path.write_text(json.dumps(abi, indent=1) + "\n")
+        receipt = contract.creation_metadata.receipt
+        block = provider.get_block(receipt.block_number)
+        records[name] = ContractDeployment(
+            address=contract.address,
+            block_number=receipt.block_number,
+            block_hash=_hex(block.hash),
+            tx_hash=_hex(receipt.txn_hash),
+            abi=str(abi_path.relative_to(manifest_path.parent)),
+        )
+
+    manifest = DeploymentManifest(
+        network=network,
+        chain_id=provider.chain_id,
+        profile=profile.name,
+        deployer=deployer.address,
+        admin=admin_address,
+        deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        contracts=records,
+    )
+    save_manifest(manifest, manifest_path)
+    log.info("deployed network=%s chain_id=%s manifest=%s", network, manifest.chain_id, manifest_path)
+    return DeployOutcome(manifest=manifest, reused=False)
+
+
+def _hex(value: Any) -> str:
+    """A hash (bytes, HexBytes or str) as 0x-prefixed lowercase hex."""
+    if isinstance(value, str):
+        return value.lower() if value.startswith("0x") else "0x" + value.lower()
+    return "0x" + bytes(value).hex()

@@ -1,0 +1,96 @@
+"""Named deploy profiles: every deploy-time parameter of the contracts in one place.
+
+``dev`` uses short timings and funds the anvil demo accounts; ``production`` uses the
+SPEC defaults and takes its genesis allocation from a YAML file, because real
+recipients never belong in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from azora.exceptions import ProfileError
+
+AZR = 10**18
+
+# The anvil development accounts (mnemonic "test test ... junk"), by index. Public test
+# addresses, never used outside local chains.
+ANVIL_ACCOUNTS = (
+    "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+    "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+    "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+    "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+    "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+    "0x976EA74026E726554dB657fA54763abd0C3a0aa6",
+    "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+    "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
+    "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
+)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One genesis allocation."""
+
+    recipient: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class DeployProfile:
+    """Deploy-time parameters of the Azora contracts."""
+
+    name: str
+    treasury: str
+    genesis: tuple[Allocation, ...]
+
+    @property
+    def genesis_total(self) -> int:
+        """The AZR minted at deployment, in wei."""
+        return sum(a.amount for a in self.genesis)
+
+
+def dev_profile() -> DeployProfile:
+    """Local chains: the Treasury stand-in gets 40M AZR, demo accounts 1-4 get 10M each."""
+    treasury = ANVIL_ACCOUNTS[9]
+    genesis = (Allocation(treasury, 40_000_000 * AZR),) + tuple(
+        Allocation(address, 10_000_000 * AZR) for address in ANVIL_ACCOUNTS[1:5]
+    )
+    return DeployProfile(name="dev", treasury=treasury, genesis=genesis)
+
+
+def production_profile(genesis_file: Path | None = None) -> DeployProfile:
+    """Real networks: genesis from ``AZORA_GENESIS_FILE`` (YAML), SPEC defaults elsewhere.
+
+    The file looks like::
+
+        treasury: "0x..."
+        genesis:
+          - {recipient: "0x...", amount_azr: 40000000}
+    """
+    path = genesis_file or (Path(p) if (p := os.environ.get("AZORA_GENESIS_FILE")) else None)
+    if path is None:
+        raise ProfileError("the production profile needs AZORA_GENESIS_FILE (a YAML genesis allocation)")
+    try:
+        data = yaml.safe_load(path.read_text())
+        treasury = str(data["treasury"])
+        genesis = tuple(
+            Allocation(str(item["recipient"]), int(item["amount_azr"]) * AZR) for item in data["genesis"]
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise ProfileError(f"cannot read the genesis file {path}: {exc}") from exc
+    return DeployProfile(name="production", treasury=treasury, genesis=genesis)
+
+
+def get_profile(name: str) -> DeployProfile:
+    """The profile called `name`."""
+    if name == "dev":
+        return dev_profile()
+    if name == "production":
+        return production_profile()
+    raise ProfileError(f"unknown deploy profile {name!r}: use 'dev' or 'production'")
