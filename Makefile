@@ -11,7 +11,7 @@ export PATH := $(BIN):$(ANVIL_DIR):$(PATH)
 NETWORK ?= ethereum:local:foundry
 PROFILE ?= dev
 
-.PHONY: help install run demo test test-contracts fuzz compile lint bench clean
+.PHONY: help install run demo test fuzz compile lint bench bench-gas clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -50,8 +50,10 @@ lint: install ## ruff + mypy
 	ruff format --check .
 	mypy
 
-bench: install ## Gas benchmarks on anvil (results in bench/README.md)
-	ape run gas_report --network $(NETWORK)
+bench: bench-gas ## Every benchmark (numbers recorded in bench/README.md)
+
+bench-gas: install ## Gas of token and ledger operations on anvil
+	python bench/gas_token.py
 
 clean: ## Remove build output and local state (keeps .venv and node_modules)
 	rm -rf .build .azora deployments/local.json deployments/abi

@@ -116,3 +116,9 @@ def _hex(value: Any) -> str:
     if isinstance(value, str):
         return value.lower() if value.startswith("0x") else "0x" + value.lower()
     return "0x" + bytes(value).hex()
+
+
+def network_label(network: Any) -> str:
+    """The manifest name of an ape network: `local`, `sepolia`, or `<ecosystem>-<network>` off Ethereum."""
+    ecosystem = network.ecosystem.name
+    return str(network.name) if ecosystem == "ethereum" else f"{ecosystem}-{network.name}"

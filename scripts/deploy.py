@@ -14,7 +14,7 @@ from typing import Any
 import click
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
-from azora.deploy import deploy
+from azora.deploy import deploy, network_label
 from azora.exceptions import AzoraError
 from azora.profiles import get_profile
 from azora.settings import get_settings
@@ -36,7 +36,7 @@ def cli(
     force: bool,
 ) -> None:
     settings = get_settings()
-    network_name = network.name if network.ecosystem.name == "ethereum" else f"{network.ecosystem.name}-{network.name}"
+    network_name = network_label(network)
     try:
         profile = get_profile(profile_name or settings.profile)
     except AzoraError as exc:

@@ -1,0 +1,142 @@
+"""The deploy script on anvil: idempotent, correct manifest, admin handed over."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import ape
+import pytest
+
+from azora.deploy import deploy, manifest_is_live
+from azora.exceptions import ProfileError
+from azora.manifest import load_abi, load_manifest
+from azora.profiles import dev_profile, get_profile
+from azora.settings import PROJECT_ROOT
+
+
+def _deploy(project: Any, chain: Any, deployer: Any, path: Path, **kwargs: Any) -> Any:
+    return deploy(
+        project=project,
+        provider=chain.provider,
+        deployer=deployer,
+        profile=dev_profile(),
+        network="local",
+        manifest_path=path,
+        **kwargs,
+    )
+
+
+def test_deploy__twice__second_run_reuses_the_first(project, chain, deployer, tmp_path):
+    path = tmp_path / "local.json"
+    first = _deploy(project, chain, deployer, path)
+    nonce_after_first = deployer.nonce
+    second = _deploy(project, chain, deployer, path)
+
+    assert not first.reused
+    assert second.reused
+    assert second.manifest == first.manifest
+    assert deployer.nonce == nonce_after_first  # nothing was sent the second time
+    assert load_manifest(path) == first.manifest
+
+
+def test_deploy__manifest__records_live_contracts_with_abis(project, chain, deployer, tmp_path):
+    path = tmp_path / "local.json"
+    manifest = _deploy(project, chain, deployer, path).manifest
+    profile = dev_profile()
+
+    assert manifest.chain_id == chain.chain_id
+    assert manifest.profile == "dev"
+    assert set(manifest.contracts) == {"AzoraToken", "Ledger"}
+    assert manifest_is_live(manifest, chain.provider)
+    for name, record in manifest.contracts.items():
+        assert chain.provider.get_code(record.address)
+        receipt = chain.provider.get_receipt(record.tx_hash)
+        assert receipt.block_number == record.block_number
+        assert receipt.contract_address == record.address
+        abi_names = {item["name"] for item in load_abi(path, manifest, name) if "name" in item}
+        assert {"AzoraToken": "delegateBySig", "Ledger": "record"}[name] in abi_names
+
+    token = project.AzoraToken.at(manifest.address("AzoraToken"))
+    for allocation in profile.genesis:
+        assert token.balanceOf(allocation.recipient) == allocation.amount
+    assert token.totalSupply() == profile.genesis_total == 80_000_000 * 10**18
+
+
+def test_deploy__admin_given__deployer_keeps_no_role(project, chain, deployer, governance, tmp_path):
+    manifest = _deploy(project, chain, deployer, tmp_path / "local.json", admin=governance.address).manifest
+    token = project.AzoraToken.at(manifest.address("AzoraToken"))
+    ledger = project.Ledger.at(manifest.address("Ledger"))
+
+    assert manifest.admin == governance.address
+    for contract in (token, ledger):
+        admin_role = contract.DEFAULT_ADMIN_ROLE()
+        assert contract.hasRole(admin_role, governance)
+        assert not contract.hasRole(admin_role, deployer)
+    with ape.reverts("access_control: account is missing role"):
+        token.grantRole(token.MINTER_ROLE(), deployer, sender=deployer)
+    with ape.reverts("token: caller is not a minter"):
+        token.mint(deployer, 1, sender=deployer)
+    with ape.reverts("access_control: account is missing role"):
+        ledger.grantRole(ledger.WRITER_ROLE(), deployer, sender=deployer)
+
+
+def test_deploy__chain_restarted__stale_manifest_redeploys(project, chain, deployer, tmp_path):
+    path = tmp_path / "local.json"
+    snapshot = chain.snapshot()
+    first = _deploy(project, chain, deployer, path).manifest
+    chain.restore(snapshot)  # the contracts are gone, as after an anvil restart
+
+    assert not manifest_is_live(first, chain.provider)
+    again = _deploy(project, chain, deployer, path)
+    assert not again.reused
+    assert manifest_is_live(again.manifest, chain.provider)
+
+
+def test_profile__unknown_name__is_refused():
+    with pytest.raises(ProfileError, match="unknown deploy profile"):
+        get_profile("staging")
+
+
+def test_profile__production_without_genesis_file__is_refused(monkeypatch):
+    monkeypatch.delenv("AZORA_GENESIS_FILE", raising=False)
+    with pytest.raises(ProfileError, match="AZORA_GENESIS_FILE"):
+        get_profile("production")
+
+
+def test_profile__production_genesis_file__is_read(monkeypatch, tmp_path, treasury, alice):
+    genesis = tmp_path / "genesis.yaml"
+    genesis.write_text(
+        f'treasury: "{treasury.address}"\ngenesis:\n'
+        f'  - {{recipient: "{treasury.address}", amount_azr: 40000000}}\n'
+        f'  - {{recipient: "{alice.address}", amount_azr: 5}}\n'
+    )
+    monkeypatch.setenv("AZORA_GENESIS_FILE", str(genesis))
+    profile = get_profile("production")
+    assert profile.treasury == treasury.address
+    assert profile.genesis_total == 40_000_005 * 10**18
+
+
+def test_ape_run_deploy__twice_on_the_same_chain__one_deployment(chain, tmp_path):
+    env = {
+        **os.environ,
+        "APE_FOUNDRY_HOST": chain.provider.uri,
+        "AZORA_DEPLOYMENTS_DIR": str(tmp_path),
+    }
+    argv = [str(Path(sys.executable).parent / "ape"), "run", "deploy", "--network", "ethereum:local:foundry"]
+    first = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert first.returncode == 0, first.stderr + first.stdout
+    assert "Azora contracts deployed on local" in first.stdout
+    manifest_text = (tmp_path / "local.json").read_text()
+
+    second = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert second.returncode == 0, second.stderr + second.stdout
+    assert "already deployed (reused)" in second.stdout
+    assert (tmp_path / "local.json").read_text() == manifest_text
+    data = json.loads(manifest_text)
+    for record in data["contracts"].values():
+        assert record["address"] in second.stdout
