@@ -33,7 +33,7 @@ compile: install ## Compile the Vyper contracts with ape
 	ape compile
 
 run: install ## Start anvil, deploy the contracts and print their addresses
-	$(PY) -m azora.cli up --profile $(PROFILE)
+	$(PY) -m azora.cli up --profile $(PROFILE) $(ARGS)
 
 demo: install ## Run the system and play the demo scenario
 	$(PY) -m azora.cli up --profile $(PROFILE) --demo

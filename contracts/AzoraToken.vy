@@ -130,6 +130,7 @@ def __init__(recipients: DynArray[address, MAX_GENESIS], amounts: DynArray[uint2
     # The snekmate erc20 minter flag and ownership are unused here: clear them
     # so no address holds a dormant privilege.
     erc20.is_minter[msg.sender] = False
+    log erc20.RoleMinterChanged(minter=msg.sender, status=False)
     ownable._transfer_ownership(empty(address))
 
     for i: uint256 in range(len(recipients), bound=MAX_GENESIS):
