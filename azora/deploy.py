@@ -20,8 +20,8 @@ from azora.profiles import DeployProfile
 
 log = logging.getLogger("azora.deploy")
 
-# Deployment order; later steps append (OracleHub, ProofOfKnowledge, Governor, ...).
-CONTRACTS = ("AzoraToken", "Ledger")
+# Deployment order; later steps append (Governor, Timelock, Treasury, ...).
+CONTRACTS = ("AzoraToken", "Ledger", "OracleHub", "Credentials", "ProofOfKnowledge")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,36 @@ def deploy(
     amounts = [a.amount for a in profile.genesis]
     token = project.AzoraToken.deploy(recipients, amounts, sender=deployer)
     ledger = project.Ledger.deploy(sender=deployer)
-    deployed = {"AzoraToken": token, "Ledger": ledger}
+    hub = project.OracleHub.deploy(sender=deployer)
+    credentials = project.Credentials.deploy(sender=deployer)
+    pok = project.ProofOfKnowledge.deploy(
+        hub,
+        token,
+        ledger,
+        credentials,
+        profile.treasury,
+        profile.daily_cap,
+        profile.epoch_budget,
+        sender=deployer,
+    )
+    deployed = {
+        "AzoraToken": token,
+        "Ledger": ledger,
+        "OracleHub": hub,
+        "Credentials": credentials,
+        "ProofOfKnowledge": pok,
+    }
+
+    # ProofOfKnowledge mints rewards, writes the ledger and issues credentials.
+    token.grantRole(token.MINTER_ROLE(), pok, sender=deployer)
+    ledger.grantRole(ledger.WRITER_ROLE(), pok, sender=deployer)
+    credentials.grantRole(credentials.ISSUER_ROLE(), pok, sender=deployer)
+    education = hub.EDUCATION()
+    hub.register_schema(pok.COURSE_COMPLETED(), education, pok, True, sender=deployer)
+    hub.register_schema(pok.CREDENTIAL_REVOKED(), education, pok, False, sender=deployer)
+    for domain, signers in profile.oracle_signers.items():
+        threshold = min(profile.oracle_threshold, len(signers))
+        hub.set_signers(getattr(hub, domain)(), list(signers), threshold, sender=deployer)
 
     if admin_address.lower() != deployer.address.lower():
         for contract in deployed.values():

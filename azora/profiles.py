@@ -7,8 +7,9 @@ recipients never belong in the repository.
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -48,6 +49,12 @@ class DeployProfile:
     name: str
     treasury: str
     genesis: tuple[Allocation, ...]
+    # Oracle signer sets by domain name (EDUCATION, ETHICS, MARKETPLACE, PRICE) and their threshold.
+    oracle_signers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    oracle_threshold: int = 2
+    # ProofOfKnowledge (SPEC 2.4): per-learner daily cap and 30-day epoch budget, in wei.
+    daily_cap: int = 1_000 * AZR
+    epoch_budget: int = 1_000_000 * AZR
 
     @property
     def genesis_total(self) -> int:
@@ -55,13 +62,33 @@ class DeployProfile:
         return sum(a.amount for a in self.genesis)
 
 
-def dev_profile() -> DeployProfile:
-    """Local chains: the Treasury stand-in gets 40M AZR, demo accounts 1-4 get 10M each."""
+ORACLE_DOMAINS = ("EDUCATION", "ETHICS", "MARKETPLACE", "PRICE")
+
+
+def keystore_signers(keystore_dir: Path) -> dict[str, tuple[str, ...]]:
+    """Signer addresses of the keystores in `<keystore_dir>/<DOMAIN>/*.json` (the address is in clear)."""
+    signers: dict[str, tuple[str, ...]] = {}
+    for domain in ORACLE_DOMAINS:
+        addresses = []
+        for path in sorted((keystore_dir / domain).glob("*.json")):
+            try:
+                addresses.append("0x" + str(json.loads(path.read_text())["address"]).removeprefix("0x"))
+            except (OSError, ValueError, KeyError) as exc:
+                raise ProfileError(f"unreadable keystore {path}: {exc}") from exc
+        if addresses:
+            signers[domain] = tuple(sorted(addresses, key=lambda a: int(a, 16)))
+    return signers
+
+
+def dev_profile(keystore_dir: Path | None = None) -> DeployProfile:
+    """Local chains: the Treasury stand-in gets 40M AZR, demo accounts 1-4 get 10M each; the oracle
+    signers are the dev keystores that `azora up` generates (2-of-3 per domain)."""
     treasury = ANVIL_ACCOUNTS[9]
     genesis = (Allocation(treasury, 40_000_000 * AZR),) + tuple(
         Allocation(address, 10_000_000 * AZR) for address in ANVIL_ACCOUNTS[1:5]
     )
-    return DeployProfile(name="dev", treasury=treasury, genesis=genesis)
+    signers = keystore_signers(keystore_dir) if keystore_dir is not None else {}
+    return DeployProfile(name="dev", treasury=treasury, genesis=genesis, oracle_signers=signers)
 
 
 def production_profile(genesis_file: Path | None = None) -> DeployProfile:
@@ -72,6 +99,9 @@ def production_profile(genesis_file: Path | None = None) -> DeployProfile:
         treasury: "0x..."
         genesis:
           - {recipient: "0x...", amount_azr: 40000000}
+        oracle_threshold: 2
+        oracle_signers:
+          EDUCATION: ["0x...", "0x...", "0x..."]
     """
     path = genesis_file or (Path(p) if (p := os.environ.get("AZORA_GENESIS_FILE")) else None)
     if path is None:
@@ -82,15 +112,27 @@ def production_profile(genesis_file: Path | None = None) -> DeployProfile:
         genesis = tuple(
             Allocation(str(item["recipient"]), int(item["amount_azr"]) * AZR) for item in data["genesis"]
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        signers = {
+            str(d): tuple(str(a) for a in addrs) for d, addrs in (data.get("oracle_signers") or {}).items()
+        }
+        threshold = int(data.get("oracle_threshold", 2))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProfileError(f"cannot read the genesis file {path}: {exc}") from exc
-    return DeployProfile(name="production", treasury=treasury, genesis=genesis)
+    if unknown := set(signers) - set(ORACLE_DOMAINS):
+        raise ProfileError(f"unknown oracle domains in {path}: {sorted(unknown)}")
+    return DeployProfile(
+        name="production",
+        treasury=treasury,
+        genesis=genesis,
+        oracle_signers=signers,
+        oracle_threshold=threshold,
+    )
 
 
-def get_profile(name: str) -> DeployProfile:
-    """The profile called `name`."""
+def get_profile(name: str, keystore_dir: Path | None = None) -> DeployProfile:
+    """The profile called `name` (`keystore_dir`: where dev signer keystores live)."""
     if name == "dev":
-        return dev_profile()
+        return dev_profile(keystore_dir)
     if name == "production":
         return production_profile()
     raise ProfileError(f"unknown deploy profile {name!r}: use 'dev' or 'production'")

@@ -38,7 +38,7 @@ def cli(
     settings = get_settings()
     network_name = network_label(network)
     try:
-        profile = get_profile(profile_name or settings.profile)
+        profile = get_profile(profile_name or settings.profile, settings.home / "keystores")
     except AzoraError as exc:
         raise click.UsageError(str(exc)) from exc
     if deployer_alias:

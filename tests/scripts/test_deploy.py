@@ -51,7 +51,7 @@ def test_deploy__manifest__records_live_contracts_with_abis(project, chain, depl
 
     assert manifest.chain_id == chain.chain_id
     assert manifest.profile == "dev"
-    assert set(manifest.contracts) == {"AzoraToken", "Ledger"}
+    assert set(manifest.contracts) == {"AzoraToken", "Ledger", "OracleHub", "Credentials", "ProofOfKnowledge"}
     assert manifest_is_live(manifest, chain.provider)
     for name, record in manifest.contracts.items():
         assert chain.provider.get_code(record.address)
@@ -59,7 +59,14 @@ def test_deploy__manifest__records_live_contracts_with_abis(project, chain, depl
         assert receipt.block_number == record.block_number
         assert receipt.contract_address == record.address
         abi_names = {item["name"] for item in load_abi(path, manifest, name) if "name" in item}
-        assert {"AzoraToken": "delegateBySig", "Ledger": "record"}[name] in abi_names
+        expected = {
+            "AzoraToken": "delegateBySig",
+            "Ledger": "record",
+            "OracleHub": "submit_batch",
+            "Credentials": "locked",
+            "ProofOfKnowledge": "on_attestation",
+        }[name]
+        assert expected in abi_names
 
     token = project.AzoraToken.at(manifest.address("AzoraToken"))
     for allocation in profile.genesis:
@@ -67,13 +74,64 @@ def test_deploy__manifest__records_live_contracts_with_abis(project, chain, depl
     assert token.totalSupply() == profile.genesis_total == 80_000_000 * 10**18
 
 
+def test_deploy__proof_of_knowledge__holds_its_roles_and_schemas(project, chain, deployer, tmp_path):
+    manifest = _deploy(project, chain, deployer, tmp_path / "local.json").manifest
+    token = project.AzoraToken.at(manifest.address("AzoraToken"))
+    ledger = project.Ledger.at(manifest.address("Ledger"))
+    credentials = project.Credentials.at(manifest.address("Credentials"))
+    hub = project.OracleHub.at(manifest.address("OracleHub"))
+    pok = manifest.address("ProofOfKnowledge")
+
+    assert token.hasRole(token.MINTER_ROLE(), pok)
+    assert ledger.hasRole(ledger.WRITER_ROLE(), pok)
+    assert credentials.hasRole(credentials.ISSUER_ROLE(), pok)
+    schema = hub.schemas(project.ProofOfKnowledge.at(pok).COURSE_COMPLETED())
+    assert schema.consumer == pok
+    assert schema.revocable
+    assert schema.domain == hub.EDUCATION()
+
+
+def test_deploy__dev_keystores__become_the_oracle_signer_sets(project, chain, deployer, tmp_path):
+    from eth_account import Account
+
+    keystores = tmp_path / "keystores"
+    accounts_by_domain = {d: [Account.create() for _ in range(3)] for d in ("EDUCATION", "ETHICS")}
+    for domain, accts in accounts_by_domain.items():
+        (keystores / domain).mkdir(parents=True)
+        for i, acct in enumerate(accts):
+            keystore = Account.encrypt(acct.key, "pw", iterations=2)
+            (keystores / domain / f"signer-{i}.json").write_text(json.dumps(keystore))
+
+    outcome = deploy(
+        project=project,
+        provider=chain.provider,
+        deployer=deployer,
+        profile=dev_profile(keystores),
+        network="local",
+        manifest_path=tmp_path / "local.json",
+    )
+    hub = project.OracleHub.at(outcome.manifest.address("OracleHub"))
+    for domain, accts in accounts_by_domain.items():
+        key = getattr(hub, domain)()
+        assert hub.epoch(key) == 1
+        assert hub.threshold(key) == 2
+        for acct in accts:
+            assert hub.is_signer(key, acct.address)
+    assert hub.threshold(hub.PRICE()) == 0  # no keystores, no signer set
+
+
 def test_deploy__admin_given__deployer_keeps_no_role(project, chain, deployer, governance, tmp_path):
     manifest = _deploy(project, chain, deployer, tmp_path / "local.json", admin=governance.address).manifest
     token = project.AzoraToken.at(manifest.address("AzoraToken"))
     ledger = project.Ledger.at(manifest.address("Ledger"))
+    others = [
+        project.OracleHub.at(manifest.address("OracleHub")),
+        project.Credentials.at(manifest.address("Credentials")),
+        project.ProofOfKnowledge.at(manifest.address("ProofOfKnowledge")),
+    ]
 
     assert manifest.admin == governance.address
-    for contract in (token, ledger):
+    for contract in (token, ledger, *others):
         admin_role = contract.DEFAULT_ADMIN_ROLE()
         assert contract.hasRole(admin_role, governance)
         assert not contract.hasRole(admin_role, deployer)
