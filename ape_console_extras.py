@@ -85,7 +85,7 @@ def ape_init_extras(project: Any, chain: Any, networks: Any, accounts: Any) -> d
     def delegate(holder: Any, to: Any) -> Any:
         return token.invoke_transaction("delegate", to, sender=holder)
 
-    def verify_ledger() -> Any:
+    def verify_ledger() -> dict[str, Any]:
         logs = ledger.Recorded.range(manifest.contract("Ledger").block_number, chain.blocks.head.number + 1)
         entries = [
             LedgerEntry(
@@ -99,7 +99,14 @@ def ape_init_extras(project: Any, chain: Any, networks: Any, accounts: Any) -> d
             )
             for log in logs
         ]
-        return verify_chain(entries, expected_head=bytes(ledger.head()))
+        result = verify_chain(entries, expected_head=bytes(ledger.head()))
+        return {
+            "ok": result.ok,
+            "count": result.count,
+            "head": "0x" + result.head.hex(),
+            "first_mismatch": result.first_mismatch,
+            "reason": result.reason,
+        }
 
     def status() -> dict[str, Any]:
         return {

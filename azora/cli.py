@@ -13,6 +13,10 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,12 +25,22 @@ import typer
 from azora.exceptions import AzoraError
 from azora.logs import configure_logging
 from azora.manifest import load_abi, load_manifest
-from azora.services import Anvil
+from azora.services import (
+    Anvil,
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    ManagedProcess,
+    free_port,
+    port_open,
+    spawn,
+)
 from azora.settings import PROJECT_ROOT, AzoraSettings, get_settings
 
 app = typer.Typer(help="Azora chain core: contracts, indexer, API and oracles.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The auditable ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+db_app = typer.Typer(help="The indexer's database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 ProfileOption = Annotated[str | None, typer.Option(help="Deploy profile: dev or production.")]
 
@@ -52,21 +66,58 @@ def run_deploy(settings: AzoraSettings, rpc_url: str | None, profile: str | None
             typer.echo(line)
 
 
+@dataclass
+class Stack:
+    """The processes `azora up` started, stopped in reverse order."""
+
+    anvil: Anvil | None = None
+    postgres: EmbeddedPostgres | None = None
+    redis: EmbeddedRedis | None = None
+    children: list[ManagedProcess] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        for service in (self.redis, self.postgres, self.anvil):
+            if service is not None:
+                service.stop()
+
+    def dead_child(self) -> ManagedProcess | None:
+        return next((c for c in self.children if not c.alive()), None)
+
+
+def _wait_http(url: str, timeout: float, stop: threading.Event) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not stop.is_set():
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.3)
+    return False
+
+
 @app.command()
 def up(
     profile: ProfileOption = None,
-    fresh: Annotated[bool, typer.Option(help="Discard the local chain state and start afresh.")] = False,
+    fresh: Annotated[bool, typer.Option(help="Discard the local chain, database and Redis data.")] = False,
+    demo: Annotated[bool, typer.Option(help="Play the demo scenario once the system is up.")] = False,
     anvil_port: Annotated[int | None, typer.Option(help="Port of the embedded anvil.")] = None,
+    api_port: Annotated[int | None, typer.Option(help="Port of the API.")] = None,
+    exit_when_ready: Annotated[bool, typer.Option(hidden=True)] = False,
 ) -> None:
-    """Start the local system on embedded defaults (or the servers named by RPC_URL) and deploy."""
+    """Start anvil, PostgreSQL, Redis (embedded unless RPC_URL / DATABASE_URL / REDIS_URL are set),
+    deploy, migrate, run the indexer and the API. Ctrl-C stops everything."""
     configure_logging()
     settings = get_settings()
-    chain_dir = settings.home / "anvil"
+    home = settings.home
     if fresh:
-        shutil.rmtree(settings.home, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
         settings.manifest_path().unlink(missing_ok=True)
-
-    anvil: Anvil | None = None
+    logs = home / "logs"
+    stack = Stack()
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: Any) -> None:
@@ -78,21 +129,158 @@ def up(
         rpc_url = settings.rpc_url
         if rpc_url is None:
             port = anvil_port or settings.anvil_port
-            anvil = Anvil(port=port, state_path=chain_dir / "state.json", log_path=chain_dir / "anvil.log")
-            anvil.start()
-            rpc_url = anvil.url
-            typer.echo(f"anvil        {rpc_url}  (state in {chain_dir})")
+            state = home / "anvil" / "state.json"
+            stack.anvil = Anvil(port=port, state_path=state, log_path=logs / "anvil.log")
+            rpc_url = stack.anvil.start().url
+        database_url = settings.database_url
+        if database_url is None:
+            stack.postgres = EmbeddedPostgres(home / "pg").start()
+            database_url = stack.postgres.url
+        redis_url = settings.redis_url
+        if redis_url is None:
+            redis_port = settings.redis_port if not port_open(settings.redis_port) else free_port()
+            stack.redis = EmbeddedRedis(home / "redis", redis_port).start()
+            redis_url = stack.redis.url
+        typer.echo(f"chain     {rpc_url}" + ("  (embedded anvil)" if stack.anvil else ""))
+        typer.echo(f"database  {_redact(database_url)}" + ("  (embedded)" if stack.postgres else ""))
+        typer.echo(f"redis     {redis_url}" + ("  (embedded)" if stack.redis else ""))
+
         run_deploy(settings, rpc_url, profile)
-        typer.secho("Azora is up. Ctrl-C stops everything.", fg=typer.colors.GREEN)
+        from indexer.db import upgrade
+
+        upgrade(database_url)
+        typer.echo("database migrated")
+
+        env = {
+            "RPC_URL": rpc_url,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "INDEXER_MANIFEST_PATH": str(settings.manifest_path()),
+        }
+        port = api_port or settings.api_port
+        stack.children.append(spawn("indexer", [sys.executable, "-m", "indexer"], logs / "indexer.log", env))
+        api_argv = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port)]
+        stack.children.append(spawn("api", api_argv, logs / "api.log", env))
+        api = f"http://127.0.0.1:{port}"
+        if not _wait_http(f"{api}/ready", 60, stop):
+            dead = stack.dead_child()
+            where = dead.log_path if dead else logs
+            raise AzoraError(f"the API did not become ready; see {where}")
+        if demo:
+            run_demo(rpc_url, settings)
+            _wait_http(f"{api}/ready", 30, stop)
+        _print_banner(api, settings, logs)
+        if exit_when_ready:
+            return
         while not stop.wait(0.5):
-            if anvil is not None and anvil._proc is not None and not anvil._proc.alive():
-                raise AzoraError(f"anvil exited; see {anvil.log_path}")
+            if (dead := stack.dead_child()) is not None:
+                raise AzoraError(f"{dead.name} exited; see {dead.log_path}")
     except AzoraError as exc:
         raise _fail(str(exc)) from exc
     finally:
-        if anvil is not None:
-            anvil.stop()
+        stack.stop()
         typer.echo("stopped.")
+
+
+def _redact(url: str) -> str:
+    """A URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a database URL: print nothing secret
+        return url.split("@")[-1]
+
+
+def _print_banner(api: str, settings: AzoraSettings, logs: Path) -> None:
+    from azora.profiles import ANVIL_ACCOUNTS
+
+    account = ANVIL_ACCOUNTS[1]
+    typer.secho("\nAzora is up. Ctrl-C stops everything.", fg=typer.colors.GREEN)
+    typer.echo(f"  API       {api}   (OpenAPI: {api}/docs)")
+    typer.echo(f"  manifest  {settings.manifest_path()}")
+    typer.echo(f"  logs      {logs}")
+    typer.echo("Try:")
+    typer.echo(f"  curl -s {api}/v1/token")
+    typer.echo(f"  curl -s {api}/v1/accounts/{account}")
+    typer.echo(f"  curl -s {api}/v1/ledger/verify")
+
+
+def run_demo(rpc_url: str, settings: AzoraSettings) -> None:
+    """Play the demo scenario (`scripts/demo.py`) against the running chain."""
+    env = dict(os.environ)
+    env["APE_FOUNDRY_HOST"] = rpc_url
+    argv = [str(Path(sys.executable).parent / "ape"), "run", "demo", "--network", settings.ape_network]
+    result = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AzoraError(f"demo failed:\n{result.stdout}\n{result.stderr}")
+    for line in result.stdout.splitlines():
+        if not line.startswith(("INFO:", "SUCCESS:", "WARNING:")):
+            typer.echo(line)
+
+
+@app.command()
+def index(
+    from_block: Annotated[int | None, typer.Option("--from", help="First block (fresh database).")] = None,
+    to_block: Annotated[int | None, typer.Option("--to", help="Stop after this block (backfill).")] = None,
+    reindex: Annotated[bool, typer.Option(help="Delete this chain's indexed data and rebuild it.")] = False,
+) -> None:
+    """Index the deployed contracts into PostgreSQL: backfill with a progress bar, then follow the head
+    (with --to: stop there)."""
+    from indexer.exceptions import IndexerError
+    from indexer.runner import run_indexer
+    from indexer.settings import IndexerSettings
+    from indexer.sync import Progress
+
+    configure_logging("WARNING")
+    settings = IndexerSettings()
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with typer.progressbar(length=1, label="indexing", show_pos=True) as bar:
+
+        def _progress(p: Progress) -> None:
+            bar.length = max(p.target_block, 1)
+            bar.update(p.block - bar.pos)
+
+        try:
+            result = run_indexer(
+                settings,
+                from_block=from_block,
+                to_block=to_block,
+                reindex=reindex,
+                follow=to_block is None,
+                on_progress=_progress,
+                stop_event=stop,
+            )
+        except (AzoraError, IndexerError) as exc:
+            raise _fail(str(exc)) from exc
+    typer.echo(f"indexed up to block {result.last_block}: {result.events} events, {result.reorgs} reorgs")
+
+
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Port (default AZORA_API_PORT, 8000).")] = None,
+) -> None:
+    """Serve the REST API (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port or get_settings().api_port)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Alembic revision.")] = "head",
+) -> None:
+    """Apply the indexer's Alembic migrations to DATABASE_URL."""
+    from indexer.db import upgrade
+
+    settings = get_settings()
+    if settings.database_url is None:
+        raise _fail("set DATABASE_URL (azora up starts an embedded database on its own)")
+    upgrade(settings.database_url, revision)
+    typer.echo(f"database at {_redact(settings.database_url)} upgraded to {revision}")
 
 
 @app.command()

@@ -11,6 +11,8 @@ import os
 import sys
 import time
 
+_CHATTY = ("pgserver", "alembic", "httpx", "web3", "urllib3")
+
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
@@ -47,3 +49,6 @@ def configure_logging(level: str | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel((level or os.environ.get("AZORA_LOG_LEVEL", "INFO")).upper())
+    # Libraries that narrate every step at INFO: keep their warnings only.
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(logging.WARNING)

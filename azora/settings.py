@@ -30,6 +30,7 @@ class AzoraSettings(BaseSettings):
     admin: str | None = Field(default=None, description="Address that receives every admin role.")
     anvil_port: int = 8545
     api_port: int = 8000
+    redis_port: int = Field(default=6390, description="Port of the embedded Redis (a free one if taken).")
     rpc_url: str | None = Field(default=None, validation_alias=AliasChoices("AZORA_RPC_URL", "RPC_URL"))
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("AZORA_DATABASE_URL", "DATABASE_URL")

@@ -62,6 +62,6 @@ def cli(
     state = "already deployed (reused)" if outcome.reused else "deployed"
     click.echo(f"Azora contracts {state} on {network_name} (chain id {manifest.chain_id}):")
     for name, record in manifest.contracts.items():
-        click.echo(f"  {name:<12} {record.address}  (block {record.block_number})")
-    click.echo(f"  admin        {manifest.admin}")
+        click.echo(f"  {name:<17} {record.address}  (block {record.block_number})")
+    click.echo(f"  admin             {manifest.admin}")
     click.echo(f"manifest: {settings.manifest_path(network_name)}")

@@ -1,0 +1,1 @@
+"""One router per resource: `APIRouter(prefix=..., tags=[...])` with `read_*` handlers."""

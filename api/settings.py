@@ -1,0 +1,84 @@
+"""Settings of the REST API.
+
+One `ApiSettings` object read from the environment with the prefix ``API_``. The three
+server URLs also answer to their conventional unprefixed names (``DATABASE_URL``,
+``REDIS_URL``, ``RPC_URL``), so one environment drives every Azora service::
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/azora \
+    REDIS_URL=redis://127.0.0.1:6379/0 RPC_URL=http://127.0.0.1:8545 \
+    uvicorn api.main:create_app --factory
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ASYNC_DRIVER = "postgresql+psycopg"
+
+
+def async_database_url(url: str) -> str:
+    """`url` with the async psycopg 3 driver (``postgresql+psycopg://``), whatever scheme it came with."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("the database URL must look like postgresql://user@host:5432/name")
+    if scheme in ("postgres", "postgresql") or scheme.startswith("postgresql+"):
+        return f"{ASYNC_DRIVER}://{rest}"
+    raise ValueError(f"unsupported database scheme {scheme!r}; the API needs PostgreSQL")
+
+
+class ApiSettings(BaseSettings):
+    """Everything the API process needs to know. The database URL is the only required value."""
+
+    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
+
+    database_url: str = Field(
+        validation_alias=AliasChoices("API_DATABASE_URL", "DATABASE_URL"),
+        description="PostgreSQL with the indexer's tables; any postgres:// scheme (psycopg async is used).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("API_REDIS_URL", "REDIS_URL"),
+        description="Redis for the per-IP rate limit; unset disables rate limiting.",
+    )
+    rpc_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("API_RPC_URL", "RPC_URL"),
+        description="JSON-RPC node `/ready` compares the indexer's cursor with; unset, `/ready` fails.",
+    )
+    chain_id: int | None = Field(
+        default=None,
+        description="Chain to serve when the database indexes several; default: the only one indexed.",
+    )
+    rate_limit_per_minute: int = Field(default=600, ge=1, description="Requests per client IP per minute.")
+    rate_limit_prefix: str = Field(default="azora:api:ratelimit:", description="Redis key prefix.")
+    rate_limit_exempt_paths: tuple[str, ...] = Field(
+        default=("/health", "/metrics"), description="Paths never rate limited (probes and scrapers)."
+    )
+    cors_origins: list[str] = Field(default_factory=list, description='Allowed CORS origins, e.g. ["*"].')
+    default_page_limit: int = Field(default=50, ge=1)
+    max_page_limit: int = Field(default=500, ge=1)
+    ready_max_lag_blocks: int | None = Field(
+        default=None, ge=0, description="`/ready` answers 503 when the indexer lags more blocks than this."
+    )
+    ledger_recompute_max_entries: int = Field(
+        default=200_000, ge=0, description="Largest ledger `/v1/ledger/verify?recompute=true` walks."
+    )
+    rpc_timeout_seconds: float = Field(default=2.0, gt=0)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_statement_timeout_ms: int = Field(
+        default=5_000, ge=0, description="PostgreSQL statement_timeout of API sessions (0 = none)."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value)
+
+
+@lru_cache
+def get_api_settings() -> ApiSettings:
+    """The process-wide settings (read once from the environment)."""
+    return ApiSettings()  # type: ignore[call-arg]  # database_url comes from the environment
