@@ -38,12 +38,13 @@ run: install ## Start anvil, deploy the contracts and print their addresses
 demo: install ## Run the system and play the demo scenario
 	$(PY) -m azora.cli up --profile $(PROFILE) --demo
 
-test: install ## Run the full test suite (contracts on anvil, stateful fuzzing with boa, Python)
-	ape test tests --network $(NETWORK) -q
-	HYPOTHESIS_PROFILE=quick pytest -q tests/contracts/stateful -p no:ape_test
+test: install ## Run the full test suite: contracts, indexer, API, oracles, e2e (anvil + PostgreSQL + Redis)
+	HYPOTHESIS_PROFILE=quick ape test tests --ignore=tests/indexer --network $(NETWORK) -q
+	@# The reorg tests rewrite history with anvil_reorg: they get an anvil of their own.
+	ape test tests/indexer --network $(NETWORK) -q
 
-fuzz: install ## Long stateful fuzzing run (>= 50k steps per machine)
-	HYPOTHESIS_PROFILE=long pytest -q tests/contracts/stateful -p no:ape_test -s
+fuzz: install ## Long stateful fuzzing: >= 50k steps per state machine (titanoboa)
+	HYPOTHESIS_PROFILE=long pytest -q tests/contracts/stateful -p no:ape_test
 
 lint: install ## ruff + mypy
 	ruff check .

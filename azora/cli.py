@@ -7,7 +7,9 @@ azora ledger verify                    recompute the ledger hash chain from on-c
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -145,30 +147,45 @@ def up(
         typer.echo(f"database  {_redact(database_url)}" + ("  (embedded)" if stack.postgres else ""))
         typer.echo(f"redis     {redis_url}" + ("  (embedded)" if stack.redis else ""))
 
-        run_deploy(settings, rpc_url, profile)
+        profile_name = profile or settings.profile
+        if profile_name == "dev":
+            from oracles.keys import ensure_dev_keystores
+
+            # Dev signer keys (2-of-3 per domain) and the relayer (anvil account 8), encrypted.
+            ensure_dev_keystores(home, fast_kdf=True, relayer_index=DEV_RELAYER_INDEX)
+        run_deploy(settings, rpc_url, profile_name)
         from indexer.db import upgrade
 
         upgrade(database_url)
         typer.echo("database migrated")
 
         env = {
+            "AZORA_HOME": str(home),
             "RPC_URL": rpc_url,
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "INDEXER_MANIFEST_PATH": str(settings.manifest_path()),
+            "ORACLE_MANIFEST_PATH": str(settings.manifest_path()),
+            "ORACLE_EDUCATION_PLATFORMS": json.dumps(dev_platforms(home)),
         }
         port = api_port or settings.api_port
-        stack.children.append(spawn("indexer", [sys.executable, "-m", "indexer"], logs / "indexer.log", env))
-        api_argv = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port)]
-        stack.children.append(spawn("api", api_argv, logs / "api.log", env))
+        py = sys.executable
+        api_argv = [py, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port)]
+        for name, argv in (
+            ("indexer", [py, "-m", "indexer"]),
+            ("api", api_argv),
+            ("worker", [py, "-m", "oracles.worker"]),
+            ("signers", [py, "-m", "oracles.signer", "--domain", "EDUCATION", "--all"]),
+        ):
+            stack.children.append(spawn(name, argv, logs / f"{name}.log", env))
         api = f"http://127.0.0.1:{port}"
-        if not _wait_http(f"{api}/ready", 60, stop):
+        if not _wait_http(f"{api}/ready", 180, stop):
             dead = stack.dead_child()
             where = dead.log_path if dead else logs
             raise AzoraError(f"the API did not become ready; see {where}")
         if demo:
             run_demo(rpc_url, settings)
-            _wait_http(f"{api}/ready", 30, stop)
+            play_education_demo(api, home)
         _print_banner(api, settings, logs)
         if exit_when_ready:
             return
@@ -204,6 +221,80 @@ def _print_banner(api: str, settings: AzoraSettings, logs: Path) -> None:
     typer.echo(f"  curl -s {api}/v1/token")
     typer.echo(f"  curl -s {api}/v1/accounts/{account}")
     typer.echo(f"  curl -s {api}/v1/ledger/verify")
+
+
+DEV_RELAYER_INDEX = 8
+DEV_PLATFORM = "demo-academy"
+
+
+def dev_platforms(home: Path) -> dict[str, str]:
+    """The education platforms' HMAC secrets: from ORACLE_EDUCATION_PLATFORMS, else a dev secret
+    generated once into `<home>/oracles/platforms.json` (mode 0600, never printed)."""
+    if configured := os.environ.get("ORACLE_EDUCATION_PLATFORMS"):
+        platforms: dict[str, str] = json.loads(configured)
+        return platforms
+    path = home / "oracles" / "platforms.json"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump({DEV_PLATFORM: secrets.token_hex(32)}, handle)
+    platforms = json.loads(path.read_text())
+    return platforms
+
+
+def play_education_demo(api: str, home: Path, timeout: float = 120.0) -> None:
+    """Post course completions through the authenticated intake, wait until the oracle
+    submitter confirmed them on chain, then show the learners' rewards and credentials."""
+    import httpx
+
+    from azora.profiles import ANVIL_ACCOUNTS
+    from oracles.education.intake import sign_body
+
+    secret = dev_platforms(home)[DEV_PLATFORM]
+    completions = [
+        (ANVIL_ACCOUNTS[5], 101, 92, 3),
+        (ANVIL_ACCOUNTS[5], 102, 75, 1),
+        (ANVIL_ACCOUNTS[6], 101, 81, 3),
+    ]
+    with httpx.Client(base_url=api, timeout=10) as client:
+        ids = []
+        for learner, course, score, difficulty in completions:
+            body = json.dumps(
+                {
+                    "completion_id": f"demo-{learner[-6:]}-{course}",
+                    "learner": learner,
+                    "course_id": course,
+                    "score": score,
+                    "difficulty": difficulty,
+                }
+            ).encode()
+            headers = {
+                "Content-Type": "application/json",
+                "X-Azora-Platform": DEV_PLATFORM,
+                "X-Azora-Signature": sign_body(secret, body),
+            }
+            response = client.post("/v1/oracles/education/completions", content=body, headers=headers)
+            if response.status_code not in (202, 409):
+                raise AzoraError(f"intake refused a demo completion: {response.status_code} {response.text}")
+            record = response.json()
+            ids.append(record.get("id") or record.get("completion", {}).get("id"))
+            typer.echo(f"posted: learner {learner} course {course} score {score} -> {response.status_code}")
+        deadline = time.monotonic() + timeout
+        statuses: dict[str, str] = {}
+        while time.monotonic() < deadline:
+            statuses = {i: client.get(f"/v1/oracles/education/completions/{i}").json()["status"] for i in ids}
+            if all(v in ("confirmed", "failed") for v in statuses.values()):
+                break
+            time.sleep(1)
+        typer.echo(f"oracle submissions: {sorted(statuses.values())}")
+        _wait_http(f"{api}/ready", 30, threading.Event())
+        time.sleep(2)  # let the indexer pick up the confirming block
+        for learner in sorted({c[0] for c in completions}):
+            for path in (f"/v1/accounts/{learner}/rewards", f"/v1/accounts/{learner}/credentials"):
+                response = client.get(path)
+                typer.echo(f"GET {path} -> {response.status_code}")
+                typer.echo("  " + response.text[:600])
 
 
 def run_demo(rpc_url: str, settings: AzoraSettings) -> None:

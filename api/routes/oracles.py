@@ -1,0 +1,254 @@
+"""`/v1/oracles`: oracle intake. Education platforms report course completions here.
+
+Authentication is per platform, by HMAC (secrets in ORACLE_EDUCATION_PLATFORMS as
+``{"platform": "secret"}``)::
+
+    X-Azora-Platform:  moodle-eu
+    X-Azora-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>
+
+A completion is stored first (status ``queued``), then the submitter is asked for a tick;
+`GET .../completions/{id}` follows it through ``signed``, ``sent``, ``confirmed`` or
+``failed`` (with the hub's reason). The id is the attestation uid,
+``keccak256(abi.encode("azora.education.completion", platform, completion_id))``.
+
+Unlike the index routes, these answers carry no `indexed_block`: they come from the intake's
+own tables, written by this API and the submitter, not from the chain mirror.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
+
+from api.errors import problem_responses
+from api.exceptions import (
+    DuplicateCompletionError,
+    NotFoundError,
+    ScoreBelowPassingError,
+    ServiceNotConfiguredError,
+    UnauthorizedError,
+)
+from api.schemas import ChecksumAddress, Uint256
+from azora.exceptions import AzoraError
+from oracles.education.intake import (
+    MAX_BODY_BYTES,
+    PLATFORM_HEADER,
+    SIGNATURE_HEADER,
+    CompletionIn,
+    CompletionRecord,
+    IntakeService,
+    verify_signature,
+)
+from oracles.education.schema import PASSING_SCORE
+from oracles.exceptions import OracleError
+from oracles.settings import OracleSettings
+
+log = logging.getLogger("azora.api.oracles")
+
+_UID_PATTERN = r"^0x[0-9a-fA-F]{64}$"
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.oracle_intake_lock = asyncio.Lock()
+    try:
+        yield
+    finally:
+        intake: IntakeService | None = getattr(app.state, "oracle_intake", None)
+        if intake is not None:
+            await intake.close()
+
+
+router = APIRouter(prefix="/v1/oracles", tags=["oracles"], lifespan=_lifespan)
+
+
+async def get_intake(request: Request) -> IntakeService:
+    """The app's intake service, built on first use from `app.state.oracle_settings` (default: the
+    ORACLE_* environment); the database defaults to the API's."""
+    state = request.app.state
+    intake: IntakeService | None = getattr(state, "oracle_intake", None)
+    if intake is not None:
+        return intake
+    lock: asyncio.Lock | None = getattr(state, "oracle_intake_lock", None)
+    if lock is None:
+        lock = state.oracle_intake_lock = asyncio.Lock()
+    async with lock:
+        intake = getattr(state, "oracle_intake", None)
+        if intake is None:
+            settings: OracleSettings = getattr(state, "oracle_settings", None) or OracleSettings()
+            try:
+                intake = IntakeService(
+                    settings, database_url=settings.database_url or state.settings.database_url
+                )
+            except (AzoraError, OracleError) as exc:
+                raise ServiceNotConfiguredError(f"the oracle intake cannot start: {exc}") from exc
+            state.oracle_intake = intake
+    return intake
+
+
+IntakeDep = Annotated[IntakeService, Depends(get_intake)]
+
+
+async def authenticate_platform(request: Request, intake: IntakeDep) -> str:
+    """The platform whose HMAC signs the raw body (401 otherwise), checked before the body is parsed."""
+    if not intake.settings.education_platforms:
+        raise ServiceNotConfiguredError("no education platform is configured (ORACLE_EDUCATION_PLATFORMS)")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"the body exceeds {MAX_BODY_BYTES} bytes")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"the body exceeds {MAX_BODY_BYTES} bytes")
+    platform = request.headers.get(PLATFORM_HEADER)
+    if not verify_signature(intake.settings, platform, request.headers.get(SIGNATURE_HEADER), body):
+        raise UnauthorizedError(
+            f"missing or invalid {PLATFORM_HEADER} / {SIGNATURE_HEADER} "
+            "(sha256=<hex HMAC-SHA256 of the raw body with the platform's secret>)",
+            headers={"WWW-Authenticate": 'HMAC-SHA256 realm="azora-oracles"'},
+        )
+    assert platform is not None
+    return platform
+
+
+PlatformDep = Annotated[str, Depends(authenticate_platform)]
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+UidPath = Annotated[
+    str,
+    Path(
+        pattern=_UID_PATTERN,
+        description="The completion's id: its attestation uid (0x + 64 hex digits).",
+        examples=["0x" + "ab" * 32],
+    ),
+    AfterValidator(_lower),
+]
+
+SubmissionStatus = Literal["queued", "signed", "sent", "confirmed", "failed"]
+
+
+class CompletionOut(BaseModel):
+    """A reported completion and where its attestation is."""
+
+    id: str = Field(description="The attestation uid (also the credential's token id, as uint256).")
+    chain_id: int
+    platform: str
+    completion_id: str
+    learner: ChecksumAddress
+    course_id: Uint256
+    score: int
+    difficulty: int
+    status: SubmissionStatus = Field(
+        description="queued (stored, collecting signatures) -> signed -> sent -> confirmed | failed."
+    )
+    tx_hash: str | None = Field(
+        description="The transaction carrying it (sent) or that applied it (confirmed)."
+    )
+    block_number: int | None
+    reason: str | None = Field(
+        description="Why it failed: the hub's reason (e.g. CONSUMER_REJECTED) or ours."
+    )
+    detail: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_record(cls, record: CompletionRecord) -> CompletionOut:
+        return cls(
+            id=record.uid,
+            chain_id=record.chain_id,
+            platform=record.platform,
+            completion_id=record.completion_id,
+            learner=record.learner,
+            course_id=record.course_id,
+            score=record.score,
+            difficulty=record.difficulty,
+            status=record.status,  # type: ignore[arg-type]
+            tx_hash=record.tx_hash,
+            block_number=record.block_number,
+            reason=record.reason,
+            detail=record.detail,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+        )
+
+
+def parse_completion(body: bytes) -> CompletionIn:
+    """The validated body, or a 422 problem listing each invalid field."""
+    try:
+        return CompletionIn.model_validate_json(body)
+    except ValidationError as exc:
+        errors: list[Any] = [
+            {**error, "loc": ("body", *error["loc"])}
+            for error in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+        raise RequestValidationError(errors) from exc
+
+
+_BODY_SCHEMA = {
+    "required": True,
+    "content": {"application/json": {"schema": CompletionIn.model_json_schema()}},
+}
+
+
+@router.post(
+    "/education/completions",
+    status_code=202,
+    summary="Report a course completion",
+    openapi_extra={"requestBody": _BODY_SCHEMA},
+    responses=problem_responses(401, 409, 413, 422, 503),
+)
+async def create_education_completion(
+    request: Request, response: Response, platform: PlatformDep, intake: IntakeDep
+) -> CompletionOut:
+    """Store a completion (status `queued`) and hand it to the submitter. 202 with its `id`;
+    409 if it was already reported (the problem carries the existing one); 422 for an invalid
+    body or a score below 70."""
+    payload = parse_completion(await request.body())
+    if payload.score < PASSING_SCORE:
+        raise ScoreBelowPassingError(
+            f"score {payload.score} is below the passing score {PASSING_SCORE}: no reward or credential "
+            "is attested for it (ProofOfKnowledge refuses it too)",
+            score=payload.score,
+            passing_score=PASSING_SCORE,
+        )
+    record, created = await intake.submit(platform, payload)
+    location = f"{router.prefix}/education/completions/{record.uid}"
+    if not created:
+        existing = CompletionOut.from_record(record).model_dump(mode="json")
+        raise DuplicateCompletionError(
+            f"completion already reported (platform {record.platform}, completion {record.completion_id}, "
+            f"learner {existing['learner']}, course {record.course_id}); it is {record.status}",
+            headers={"Location": location},
+            id=record.uid,
+            completion=existing,
+        )
+    await anyio.to_thread.run_sync(intake.enqueue)
+    response.headers["Location"] = location
+    return CompletionOut.from_record(record)
+
+
+@router.get(
+    "/education/completions/{completion_id}",
+    summary="Status of a reported completion",
+    responses=problem_responses(404, 422, 503),
+)
+async def read_education_completion(completion_id: UidPath, intake: IntakeDep) -> CompletionOut:
+    """Where the completion's attestation is: queued, signed, sent, confirmed (with the applying
+    transaction) or failed (with the reason)."""
+    record = await intake.read(completion_id)
+    if record is None:
+        raise NotFoundError(f"no completion with id {completion_id}")
+    return CompletionOut.from_record(record)

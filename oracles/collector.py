@@ -1,0 +1,177 @@
+"""M-of-N signature collection in Redis.
+
+The submitter publishes a **signing request** per attestation on the domain's stream; every
+signer process (``python -m oracles.signer``) reads that stream through its own consumer
+group (one group per signer address, so each signer sees every request and resumes where it
+stopped), checks the request, signs it and stores its signature in the uid's hash. The
+collector assembles the hub's ``signatures`` bytes once at least ``threshold`` distinct
+authorised signers have signed the current digest.
+
+Keys (all under the configured prefix)::
+
+    oracle:requests:<DOMAIN>   stream   one entry per request (fields below)
+    oracle:sigs:<uid>          hash     signer address (lowercase) -> "<digest hex>:<signature hex>"
+
+Request fields: ``domain``, ``chain_id``, ``hub`` (the verifying contract), ``digest``
+(informational: signers recompute it) and the attestation (`Attestation.to_json`).
+
+Signatures are verified when assembled (the recovered address must be the field's signer,
+authorised in the current epoch, and the digest the current one), so a stale or forged entry
+in Redis can never reach the hub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import redis
+
+from oracles.eip712 import (
+    Attestation,
+    HubDomain,
+    SignatureEntry,
+    attestation_digest,
+    pack_signatures,
+    recover_signer,
+)
+
+SIGNATURE_TTL_SECONDS = 7 * 86_400
+STREAM_MAXLEN = 100_000
+
+
+class RedisKeys:
+    """Every Redis key of the oracle services, under one prefix."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+
+    def requests(self, domain: str) -> str:
+        return f"{self.prefix}oracle:requests:{domain}"
+
+    def signatures(self, uid: bytes) -> str:
+        return f"{self.prefix}oracle:sigs:0x{uid.hex()}"
+
+    def uid_lock(self, chain_id: int, uid: str) -> str:
+        return f"{self.prefix}oracle:lock:uid:{chain_id}:{uid}"
+
+    def relayer_lock(self, chain_id: int, relayer: str) -> str:
+        return f"{self.prefix}oracle:lock:relayer:{chain_id}:{relayer.lower()}"
+
+    def tick(self) -> str:
+        return f"{self.prefix}oracle:tick"
+
+
+@dataclass(frozen=True)
+class SignerSet:
+    """A domain's current signers, as the hub reports them."""
+
+    epoch: int
+    threshold: int
+    signers: tuple[str, ...]
+
+    def authorised(self, address: str) -> bool:
+        return address.lower() in {s.lower() for s in self.signers}
+
+
+@dataclass(frozen=True)
+class SigningRequest:
+    """What a signer is asked to sign (see the module docstring for the stream fields)."""
+
+    domain: str
+    hub: HubDomain
+    attestation: Attestation
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "domain": self.domain,
+            "chain_id": str(self.hub.chain_id),
+            "hub": self.hub.verifying_contract.lower(),
+            "digest": "0x" + attestation_digest(self.hub, self.attestation).hex(),
+            **self.attestation.to_json(),
+        }
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str]) -> SigningRequest:
+        """Parse a stream entry; raises ValueError or KeyError when malformed."""
+        return cls(
+            domain=fields["domain"],
+            hub=HubDomain(chain_id=int(fields["chain_id"]), verifying_contract=fields["hub"]),
+            attestation=Attestation.from_json(fields),
+        )
+
+
+def decode_fields(mapping: Mapping[bytes | str, bytes | str]) -> dict[str, str]:
+    """A Redis reply mapping with bytes keys and values, as strings."""
+    return {
+        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+        for k, v in mapping.items()
+    }
+
+
+class SignatureCollector:
+    """Publishes signing requests and assembles the signatures that come back."""
+
+    def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
+        self.redis = client
+        self.keys = keys
+
+    def request(self, request: SigningRequest) -> str:
+        """Publish `request` on its domain's stream; returns the stream entry id."""
+        entry = self.redis.xadd(
+            self.keys.requests(request.domain),
+            request.fields(),  # type: ignore[arg-type]
+            maxlen=STREAM_MAXLEN,
+            approximate=True,
+        )
+        return entry.decode() if isinstance(entry, bytes) else str(entry)
+
+    def add(self, uid: bytes, digest: bytes, entry: SignatureEntry) -> None:
+        """Store `entry` (a signature of `digest`) for `uid`, replacing that signer's older one."""
+        key = self.keys.signatures(uid)
+        pipe = self.redis.pipeline()
+        pipe.hset(key, entry.signer.lower(), f"0x{digest.hex()}:0x{entry.signature.hex()}")
+        pipe.expire(key, SIGNATURE_TTL_SECONDS)
+        pipe.execute()
+
+    def collected(self, uid: bytes) -> dict[str, tuple[bytes, bytes]]:
+        """Every stored signature of `uid`: signer -> (digest, signature), malformed ones left out."""
+        out: dict[str, tuple[bytes, bytes]] = {}
+        raw = self.redis.hgetall(self.keys.signatures(uid))
+        for signer, value in decode_fields(raw).items():
+            digest_hex, _, signature_hex = value.partition(":")
+            try:
+                out[signer] = (
+                    bytes.fromhex(digest_hex.removeprefix("0x")),
+                    bytes.fromhex(signature_hex.removeprefix("0x")),
+                )
+            except ValueError:
+                continue
+        return out
+
+    def valid_entries(self, uid: bytes, digest: bytes, signer_set: SignerSet) -> list[SignatureEntry]:
+        """The stored signatures of `uid` over `digest` by distinct authorised signers."""
+        entries = []
+        for signer, (signed_digest, signature) in self.collected(uid).items():
+            if signed_digest != digest:
+                continue
+            recovered = recover_signer(digest, signature)
+            if recovered is None or recovered.lower() != signer or not signer_set.authorised(recovered):
+                continue
+            entries.append(SignatureEntry(recovered, signature))
+        return entries
+
+    def assemble(self, uid: bytes, digest: bytes, signer_set: SignerSet) -> bytes | None:
+        """The packed `signatures` once `threshold` distinct authorised signers signed `digest`, else None."""
+        if signer_set.threshold == 0:
+            return None
+        entries = self.valid_entries(uid, digest, signer_set)
+        if len(entries) < signer_set.threshold:
+            return None
+        return pack_signatures(entries, signer_set.threshold)
+
+    def forget(self, uids: Iterable[bytes]) -> None:
+        """Drop the signatures of `uids` (once their outcome is final)."""
+        keys = [self.keys.signatures(uid) for uid in uids]
+        if keys:
+            self.redis.delete(*keys)

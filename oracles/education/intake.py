@@ -1,0 +1,276 @@
+"""The education intake: authenticated platforms report course completions.
+
+Authentication (HMAC, one shared secret per platform, from ORACLE_EDUCATION_PLATFORMS =
+``{"platform": "secret"}``)::
+
+    X-Azora-Platform:  <platform>
+    X-Azora-Signature: sha256=<hex HMAC-SHA256(secret, raw request body)>
+
+The signature covers the exact bytes sent. A replayed request is harmless: the completion's
+uid is ``keccak(platform, completion id)`` (`completion_uid`), so it is answered 409 with the
+status of the first one, and can never mint twice.
+
+A completion is stored (status queued) in PostgreSQL first, in one transaction with its
+submission; only then is the submitter asked for a tick. Were that request lost (Redis down,
+crash), the stored row is still picked up by the worker's next tick or its start-up requeue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+import redis
+from celery import Celery
+from eth_utils import to_checksum_address
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from azora.manifest import load_manifest
+from oracles.education.schema import COURSE_COMPLETED, DOMAIN, completion_uid, encode_course_completed
+from oracles.models import EducationCompletion, OracleSubmission
+from oracles.settings import OracleSettings
+from oracles.store import new_submission
+from oracles.submitter import enqueue_tick, make_celery
+
+log = logging.getLogger("oracles.education.intake")
+
+PLATFORM_HEADER = "X-Azora-Platform"
+SIGNATURE_HEADER = "X-Azora-Signature"
+SIGNATURE_SCHEME = "sha256="
+MAX_BODY_BYTES = 16_384
+_ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def sign_body(secret: str, body: bytes) -> str:
+    """The X-Azora-Signature value of `body` (what a platform sends)."""
+    return SIGNATURE_SCHEME + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(
+    settings: OracleSettings, platform: str | None, signature: str | None, body: bytes
+) -> bool:
+    """True when `signature` is the HMAC of `body` with `platform`'s secret (constant-time compare)."""
+    if not platform or not signature:
+        return False
+    secret = settings.education_platforms.get(platform)
+    if secret is None:
+        hmac.compare_digest(signature, sign_body("unknown-platform", body))  # same work either way
+        return False
+    expected = sign_body(secret.get_secret_value(), body)
+    given = signature if signature.startswith(SIGNATURE_SCHEME) else SIGNATURE_SCHEME + signature
+    return hmac.compare_digest(given.lower().encode(), expected.encode())
+
+
+def _uint256(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a uint256")
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value < 2**256:
+        raise ValueError("expected an integer in 0..2**256-1 (a JSON number or a decimal string)")
+    return value
+
+
+class CompletionIn(BaseModel):
+    """A course completion as a platform reports it."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    completion_id: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
+        description="The platform's own id of this completion (printable ASCII, no spaces); with the "
+        "platform it determines the attestation uid, so a retry can never mint twice.",
+        examples=["c-2026-000123"],
+    )
+    learner: str = Field(
+        description="The learner's wallet address (any case).",
+        examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"],
+    )
+    course_id: Annotated[int, BeforeValidator(_uint256)] = Field(
+        description="uint256 course id (a JSON number or a decimal string).", examples=[101]
+    )
+    score: int = Field(
+        ge=0, le=100, strict=True, description="Score 0..100; below 70 is refused.", examples=[85]
+    )
+    difficulty: int = Field(
+        ge=1, le=4, strict=True, description="1 (x1), 2 (x1.5), 3 (x2), 4 (x3).", examples=[2]
+    )
+
+    @field_validator("learner")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if _ADDRESS_RE.match(value) is None:
+            raise ValueError("not an address; expected 0x followed by 40 hex digits")
+        if value.lower() == ZERO_ADDRESS:
+            raise ValueError("the zero address cannot earn a credential")
+        return value.lower()
+
+
+@dataclass(frozen=True)
+class CompletionRecord:
+    """A stored completion with the status of its submission."""
+
+    uid: str
+    chain_id: int
+    platform: str
+    completion_id: str
+    learner: str
+    course_id: int
+    score: int
+    difficulty: int
+    status: str
+    tx_hash: str | None
+    block_number: int | None
+    reason: str | None
+    detail: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def learner_checksum(self) -> str:
+        return to_checksum_address(self.learner)
+
+
+class IntakeService:
+    """Stores completions (async SQLAlchemy, its own read-write engine) and kicks the submitter."""
+
+    def __init__(self, settings: OracleSettings, *, database_url: str, chain_id: int | None = None) -> None:
+        self.settings = settings
+        self.chain_id = chain_id if chain_id is not None else load_manifest(settings.manifest_path).chain_id
+        self.engine: AsyncEngine = create_async_engine(
+            database_url, pool_size=5, max_overflow=5, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+        )
+        self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self.celery: Celery = make_celery(settings)
+        self._redis = (
+            redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+            if settings.redis_url
+            else None
+        )
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        self.celery.close()
+        if self._redis is not None:
+            self._redis.close()
+
+    def _query(self) -> Any:
+        return select(EducationCompletion, OracleSubmission).join(
+            OracleSubmission,
+            (OracleSubmission.chain_id == EducationCompletion.chain_id)
+            & (OracleSubmission.uid == EducationCompletion.uid),
+        )
+
+    @staticmethod
+    def _record(completion: EducationCompletion, submission: OracleSubmission) -> CompletionRecord:
+        return CompletionRecord(
+            uid=submission.uid,
+            chain_id=submission.chain_id,
+            platform=completion.platform,
+            completion_id=completion.completion_id,
+            learner=completion.learner,
+            course_id=int(completion.course_id),
+            score=completion.score,
+            difficulty=completion.difficulty,
+            status=submission.status,
+            tx_hash=submission.tx_hash,
+            block_number=submission.block_number,
+            reason=submission.reason,
+            detail=submission.detail,
+            created_at=completion.created_at,
+            updated_at=submission.updated_at,
+        )
+
+    async def _existing(
+        self, session: AsyncSession, platform: str, payload: CompletionIn
+    ) -> CompletionRecord | None:
+        query = self._query().where(
+            EducationCompletion.chain_id == self.chain_id,
+            or_(
+                (EducationCompletion.platform == platform)
+                & (EducationCompletion.completion_id == payload.completion_id),
+                (EducationCompletion.learner == payload.learner)
+                & (EducationCompletion.course_id == payload.course_id),
+            ),
+        )
+        row = (await session.execute(query.limit(1))).first()
+        return None if row is None else self._record(row[0], row[1])
+
+    async def submit(self, platform: str, payload: CompletionIn) -> tuple[CompletionRecord, bool]:
+        """Store the completion (queued); returns (record, True), or (the existing record, False)
+        for a duplicate (same platform and completion id, or same learner and course)."""
+        uid = completion_uid(platform, payload.completion_id)
+        async with self.sessions() as session:
+            if (existing := await self._existing(session, platform, payload)) is not None:
+                return existing, False
+            submission = new_submission(
+                chain_id=self.chain_id,
+                uid=uid,
+                domain=DOMAIN,
+                schema=COURSE_COMPLETED,
+                subject=payload.learner,
+                data=encode_course_completed(payload.course_id, payload.score, payload.difficulty),
+            )
+            completion = EducationCompletion(
+                chain_id=self.chain_id,
+                platform=platform,
+                completion_id=payload.completion_id,
+                uid=submission.uid,
+                learner=payload.learner,
+                course_id=payload.course_id,
+                score=payload.score,
+                difficulty=payload.difficulty,
+            )
+            try:
+                session.add(submission)
+                await session.flush()
+                session.add(completion)
+                await session.commit()
+            except IntegrityError:  # a concurrent duplicate won the race
+                await session.rollback()
+                if (existing := await self._existing(session, platform, payload)) is not None:
+                    return existing, False
+                raise
+            found = await self.read(submission.uid)
+            assert found is not None
+            log.info(
+                "completion stored",
+                extra={"uid": submission.uid, "platform": platform, "completion_id": payload.completion_id},
+            )
+            return found, True
+
+    async def read(self, uid: str) -> CompletionRecord | None:
+        """The completion whose attestation uid is `uid` (0x + 64 hex, lowercase)."""
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    self._query().where(
+                        EducationCompletion.chain_id == self.chain_id, EducationCompletion.uid == uid
+                    )
+                )
+            ).first()
+        return None if row is None else self._record(row[0], row[1])
+
+    def enqueue(self) -> bool:
+        """Ask the submitter for a tick; False (logged) if Redis is unreachable: the stored row is
+        picked up by the worker's next tick or its start-up requeue anyway."""
+        if self._redis is None:
+            log.warning("no ORACLE_REDIS_URL / REDIS_URL: the completion waits for the worker's next tick")
+            return False
+        try:
+            enqueue_tick(self._redis, self.celery, self.settings)
+            return True
+        except Exception as exc:  # kombu and redis raise many types; the row is safe either way
+            log.warning("could not enqueue a tick", extra={"error": f"{type(exc).__name__}: {exc}"})
+            return False

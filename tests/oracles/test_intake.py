@@ -1,0 +1,215 @@
+"""POST/GET /v1/oracles/education/completions: HMAC per platform, validation, idempotency, storage
+before enqueue. No chain needed: the manifest is a stand-in giving the chain id."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from azora.services import free_port
+from oracles.collector import RedisKeys
+from oracles.education.schema import completion_uid, decode_course_completed
+from oracles.settings import OracleSettings
+from tests.api.conftest import assert_problem
+from tests.oracles.conftest import PLATFORM, PLATFORM_SECRET, completion_payload, post_completion, submissions
+
+CHAIN_ID = 31337
+IntakeClient = Callable[[OracleSettings], Any]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> OracleSettings:
+    manifest = {
+        "version": 1,
+        "network": "local",
+        "chain_id": CHAIN_ID,
+        "profile": "dev",
+        "deployer": "0x" + "00" * 20,
+        "admin": "0x" + "00" * 20,
+        "deployed_at": "2026-11-26T00:00:00+00:00",
+        "contracts": {},
+    }
+    path = tmp_path / "local.json"
+    path.write_text(json.dumps(manifest))
+    return OracleSettings(
+        database_url=db_url,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+        queue=f"{redis_prefix}oracles",
+        manifest_path=path,
+    )
+
+
+def queued_ticks(settings: OracleSettings) -> int:
+    """Celery messages waiting in the submitter's queue (kombu prefixes the list key)."""
+    assert settings.redis_url is not None
+    client = redis.Redis.from_url(settings.redis_url)
+    try:
+        return int(client.llen(f"{settings.redis_prefix}{settings.queue}"))
+    finally:
+        client.close()
+
+
+def test_post__signed_valid__202_stored_queued_then_tick_enqueued(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    client = intake_client(settings)
+    payload = completion_payload(learner="0x70997970c51812dc3a010c7d01b50e0d17dc79c8", course_id=2**200)
+    response = post_completion(client, payload)
+    assert response.status_code == 202, response.text
+    body = response.json()
+    uid = "0x" + completion_uid(PLATFORM, payload["completion_id"]).hex()
+    assert body["id"] == uid and response.headers["location"].endswith(f"/education/completions/{uid}")
+    assert body["learner"] == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    assert body["course_id"] == str(2**200) and body["status"] == "queued"
+    assert (body["chain_id"], body["platform"], body["score"], body["difficulty"]) == (
+        CHAIN_ID,
+        PLATFORM,
+        88,
+        3,
+    )
+    row = submissions(settings)[uid]
+    assert row.status == "queued" and row.subject == payload["learner"]
+    assert decode_course_completed(row.data) == (2**200, 88, 3)
+    assert queued_ticks(settings) == 1
+    assert redis.Redis.from_url(str(settings.redis_url)).exists(RedisKeys(settings.redis_prefix).tick())
+
+
+def test_post__score_as_digit_string_course__accepted(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    response = post_completion(intake_client(settings), completion_payload(course_id="12345"))
+    assert response.status_code == 202 and response.json()["course_id"] == "12345"
+
+
+@pytest.mark.parametrize(
+    ("case", "kwargs"),
+    [
+        ("no headers", {"headers": {"X-Azora-Platform": "", "X-Azora-Signature": ""}}),
+        ("wrong secret", {"secret": "not-the-secret"}),
+        ("unknown platform", {"platform": "coursera-x"}),
+        ("bare garbage", {"headers": {"X-Azora-Signature": "sha256=" + "00" * 32}}),
+    ],
+)
+def test_post__bad_authentication__401_and_nothing_stored(
+    intake_client: IntakeClient, settings: OracleSettings, case: str, kwargs: dict[str, Any]
+) -> None:
+    response = post_completion(intake_client(settings), completion_payload(score=5), **kwargs)
+    body = assert_problem(response, 401, type_suffix="unauthorized")
+    assert "HMAC" in response.headers["www-authenticate"] and PLATFORM_SECRET not in response.text
+    assert body["detail"].startswith("missing or invalid X-Azora-Platform")
+    assert submissions(settings) == {}
+
+
+def test_post__body_tampered_after_signing__401(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    from oracles.education.intake import sign_body
+
+    payload = completion_payload()
+    signature = sign_body(PLATFORM_SECRET, json.dumps(payload).encode())
+    payload["score"] = 100
+    response = post_completion(intake_client(settings), payload, headers={"X-Azora-Signature": signature})
+    assert_problem(response, 401)
+
+
+@pytest.mark.parametrize(
+    ("change", "location"),
+    [
+        ({"learner": "0x1234"}, "body.learner"),
+        ({"learner": "0x" + "00" * 20}, "body.learner"),
+        ({"score": 101}, "body.score"),
+        ({"score": "90"}, "body.score"),
+        ({"difficulty": 0}, "body.difficulty"),
+        ({"difficulty": 5}, "body.difficulty"),
+        ({"course_id": -1}, "body.course_id"),
+        ({"course_id": 2**256}, "body.course_id"),
+        ({"completion_id": ""}, "body.completion_id"),
+        ({"completion_id": "has space"}, "body.completion_id"),
+        ({"bonus": True}, "body.bonus"),
+    ],
+)
+def test_post__invalid_field__422_problem_naming_it(
+    intake_client: IntakeClient, settings: OracleSettings, change: dict[str, Any], location: str
+) -> None:
+    response = post_completion(intake_client(settings), completion_payload(**change))
+    body = assert_problem(response, 422, type_suffix="invalid-request")
+    assert location in [error["location"] for error in body["errors"]], body
+    assert submissions(settings) == {}
+
+
+def test_post__not_json__422(intake_client: IntakeClient, settings: OracleSettings) -> None:
+    body = assert_problem(post_completion(intake_client(settings), b"{not json"), 422)
+    assert body["errors"][0]["type"] == "json_invalid"
+
+
+def test_post__score_below_passing__422_score_problem(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    response = post_completion(intake_client(settings), completion_payload(score=69))
+    body = assert_problem(response, 422, type_suffix="score-below-passing")
+    assert (body["score"], body["passing_score"]) == (69, 70) and "below the passing score 70" in body[
+        "detail"
+    ]
+    assert submissions(settings) == {}
+
+
+def test_post__same_completion_twice__409_with_the_existing_status(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    client = intake_client(settings)
+    payload = completion_payload()
+    first = post_completion(client, payload).json()
+    again = post_completion(client, {**payload, "score": 99})
+    body = assert_problem(again, 409, type_suffix="duplicate-completion")
+    assert body["id"] == first["id"] and body["completion"]["status"] == "queued"
+    assert body["completion"]["score"] == 88 and again.headers["location"].endswith(first["id"])
+    assert len(submissions(settings)) == 1
+
+
+def test_post__same_learner_and_course_other_completion__409(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    client = intake_client(settings)
+    payload = completion_payload()
+    first = post_completion(client, payload).json()
+    other = completion_payload(
+        learner=payload["learner"].upper().replace("0X", "0x"), course_id=payload["course_id"]
+    )
+    body = assert_problem(post_completion(client, other), 409)
+    assert body["id"] == first["id"]
+
+
+def test_get__status__then_404_and_422(intake_client: IntakeClient, settings: OracleSettings) -> None:
+    client = intake_client(settings)
+    created = post_completion(client, completion_payload()).json()
+    read = client.get(f"/v1/oracles/education/completions/{created['id'].upper().replace('0X', '0x')}")
+    assert read.status_code == 200 and read.json() == created
+    assert_problem(client.get("/v1/oracles/education/completions/0x" + "ab" * 32), 404)
+    assert_problem(client.get("/v1/oracles/education/completions/42"), 422)
+
+
+def test_post__broker_unreachable__still_stored_queued_202(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    response = post_completion(intake_client(down), completion_payload())
+    assert response.status_code == 202
+    assert submissions(settings)[response.json()["id"]].status == "queued"
+    assert queued_ticks(settings) == 0
+
+
+def test_openapi__documents_the_signed_body_and_problems(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    spec = intake_client(settings).get("/openapi.json").json()
+    post = spec["paths"]["/v1/oracles/education/completions"]["post"]
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert set(schema["required"]) == {"completion_id", "learner", "course_id", "score", "difficulty"}
+    assert {"202", "401", "409", "422"} <= set(post["responses"])
+    assert "application/problem+json" in post["responses"]["409"]["content"]
