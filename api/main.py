@@ -24,7 +24,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.errors import install_error_handlers, install_problem_openapi, problem_responses
 from api.metrics import Metrics, MetricsMiddleware
 from api.ratelimit import RateLimiter, RateLimitMiddleware
-from api.routes import accounts, delegates, health, ledger, oracles, token
+from api.routes import (
+    accounts,
+    attestations,
+    credentials,
+    delegates,
+    health,
+    ledger,
+    oracle_sets,
+    oracles,
+    rewards,
+    token,
+)
 from api.rpc import JsonRpcClient
 from api.settings import ApiSettings, get_api_settings
 
@@ -116,6 +127,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     for module in (accounts, token, delegates, ledger):
         app.include_router(module.router, responses=problem_responses(400, 422, 429, 503))
     app.include_router(oracles.router, responses=problem_responses(429))
+    for module in (attestations, credentials, rewards, oracle_sets):
+        app.include_router(module.router, responses=problem_responses(400, 422, 429, 503))
 
     # add_middleware wraps: the last one added is the outermost.
     if redis is not None:

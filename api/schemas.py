@@ -97,6 +97,8 @@ class AccountLinks(BaseModel):
 
     transfers: str
     ledger_entries: str
+    credentials: str
+    rewards: str
 
 
 class AccountOut(BaseModel):
@@ -231,3 +233,207 @@ class ProblemOut(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
+
+
+# --- attestations (OracleHub) -------------------------------------------------------------------------
+
+
+class RejectionOut(BaseModel):
+    """An attestation `submit_batch` skipped (its uid stays unused and may be submitted again)."""
+
+    uid: Hex32
+    schema_: Hex32 = Field(alias="schema")
+    schema_name: str | None = Field(description="The schema string, when the deployment knows it.")
+    reason: int = Field(description="OracleHub REASON_* code.")
+    reason_name: str | None = Field(description="EXPIRED, STALE_EPOCH, CONSUMER_REJECTED, ...")
+    block_number: int
+    log_index: int
+    tx_hash: Hex32
+    timestamp: int
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class AttestationOut(BaseModel):
+    """An attestation the OracleHub verified and delivered to its schema's consumer."""
+
+    uid: Hex32
+    schema_: Hex32 = Field(alias="schema", description="keccak256 of the schema string.")
+    schema_name: str | None = Field(description="The schema string, when the deployment knows it.")
+    subject: ChecksumAddress
+    data_hash: Hex32 = Field(description="keccak256 of the payload delivered to the consumer.")
+    relayer: ChecksumAddress = Field(description="Who submitted (and paid for) it.")
+    block_number: int
+    log_index: int
+    tx_hash: Hex32
+    timestamp: int
+    revoked: bool
+    revoked_block: int | None
+    revoked_tx_hash: Hex32 | None
+    revoked_timestamp: int | None
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class AttestationLinks(BaseModel):
+    """Where the effects of an attestation live."""
+
+    credential: str | None = Field(description="The credential a CourseCompleted attestation earned.")
+    rewards: str | None = Field(description="The subject's rewards (CourseCompleted).")
+
+
+class AttestationDetailOut(AttestationOut):
+    """An attestation, its schema's current route and earlier refused submissions of its uid."""
+
+    domain: Hex32 | None = Field(description="The oracle domain the schema is routed to now.")
+    domain_name: str | None
+    rejections: list[RejectionOut] = Field(description="Batch rejections of this uid before it was applied.")
+    links: AttestationLinks
+
+
+# --- credentials --------------------------------------------------------------------------------------
+
+
+class CredentialOut(BaseModel):
+    """A soulbound course credential; a revoked one is burned on chain and kept here, flagged."""
+
+    token_id: Uint256
+    uid: Hex32 = Field(description="The token id as bytes32: the CourseCompleted attestation that earned it.")
+    learner: ChecksumAddress
+    course_id: Uint256
+    score: int
+    difficulty: int
+    issued_block: int
+    issued_tx_hash: Hex32
+    issued_timestamp: int
+    revoked: bool
+    revoked_block: int | None
+    revoked_tx_hash: Hex32 | None
+    revoked_timestamp: int | None
+    attestation: str = Field(description="Link to the attestation that earned it.")
+
+
+# --- rewards (ProofOfKnowledge) -----------------------------------------------------------------------
+
+
+class RewardOut(BaseModel):
+    """One rewarded course completion."""
+
+    course_id: Uint256
+    uid: Hex32 = Field(description="The CourseCompleted attestation (= the credential's token id).")
+    reward: Uint256 = Field(description="AZR minted to the learner, in wei.")
+    ubuntu_share: Uint256 = Field(description="AZR minted to the Treasury on top, in wei.")
+    epoch: int = Field(description="Budget epoch: block timestamp // 2,592,000.")
+    block_number: int
+    log_index: int
+    tx_hash: Hex32
+    timestamp: int
+
+
+class EpochBudgetOut(BaseModel):
+    """One budget epoch: what ProofOfKnowledge minted (rewards + Ubuntu shares) against its budget."""
+
+    epoch: int
+    starts_at: int = Field(description="Unix seconds.")
+    ends_at: int = Field(description="Unix seconds (exclusive).")
+    completions: int
+    rewards: Uint256
+    ubuntu_shares: Uint256
+    used: Uint256 = Field(description="rewards + ubuntu_shares (epoch_minted).")
+    budget: Uint256 | None = Field(
+        description="The budget in force at the end of the epoch (the current one: now); null if not indexed."
+    )
+    left: Uint256 | None = Field(description="max(0, budget - used); null if the budget is not indexed.")
+
+
+class DailyCapOut(BaseModel):
+    """A learner's earnings on one UTC day against the per-learner daily cap."""
+
+    day: int = Field(description="block timestamp // 86,400.")
+    earned: Uint256
+    daily_cap: Uint256 | None
+    left: Uint256 | None
+
+
+class RewardTotalsOut(BaseModel):
+    """Everything a learner has earned."""
+
+    completions: int
+    reward: Uint256
+    ubuntu_share: Uint256 = Field(description="What the learner's completions minted to the Treasury.")
+
+
+class AccountRewardsSummaryOut(BaseModel):
+    """A learner's totals, today's cap use and the current epoch's budget, as of the indexed block."""
+
+    learner: ChecksumAddress
+    as_of: int | None = Field(description="Timestamp of the indexed block (null if unknown).")
+    totals: RewardTotalsOut
+    today: DailyCapOut | None
+    epoch: EpochBudgetOut | None
+
+
+class AccountRewardsPage(Page[RewardOut]):
+    """A learner's rewards, newest first, with a summary (the same on every page)."""
+
+    summary: AccountRewardsSummaryOut
+
+
+class RewardParametersOut(BaseModel):
+    """ProofOfKnowledge's parameters as its events set them."""
+
+    treasury: ChecksumAddress | None = Field(description="Receiver of the Ubuntu share.")
+    daily_cap: Uint256 | None = Field(description="Most AZR (wei) one learner may earn per UTC day.")
+    epoch_budget: Uint256 | None = Field(description="Most AZR (wei) minted per 30-day epoch.")
+    updated_block: int | None = Field(description="Block of the latest parameter change.")
+
+
+class RewardsOut(BaseModel):
+    """ProofOfKnowledge's parameters and the current epoch's budget."""
+
+    as_of: int | None = Field(description="Timestamp of the indexed block (null if unknown).")
+    parameters: RewardParametersOut
+    epoch: EpochBudgetOut | None
+
+
+# --- oracle signer sets -------------------------------------------------------------------------------
+
+
+class SchemaRouteOut(BaseModel):
+    """Where a schema's attestations go."""
+
+    schema_: Hex32 = Field(alias="schema")
+    name: str | None
+    consumer: ChecksumAddress | None = Field(description="Null when the schema was unregistered.")
+    revocable: bool
+    block_number: int = Field(description="Block of the registration in force.")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class OracleDomainOut(BaseModel):
+    """An oracle domain: its current signer set (epoch 0 / no signers before the first) and schemas."""
+
+    domain: Hex32
+    name: str | None = Field(description="EDUCATION, ETHICS, MARKETPLACE, PRICE (null if unknown).")
+    epoch: int = Field(description="Attestations must carry this epoch.")
+    threshold: int
+    signers: list[ChecksumAddress] = Field(description="In the order they were set.")
+    updated_block: int | None
+    updated_tx_hash: Hex32 | None
+    updated_timestamp: int | None
+    schemas: list[SchemaRouteOut]
+
+
+class SignerSetOut(BaseModel):
+    """One signer set of a domain (one epoch)."""
+
+    domain: Hex32
+    name: str | None
+    epoch: int
+    threshold: int
+    signers: list[ChecksumAddress]
+    block_number: int
+    log_index: int
+    tx_hash: Hex32
+    timestamp: int

@@ -13,8 +13,9 @@ Conventions shared by every table:
 * Event tables are keyed by ``(chain_id, block_number, log_index)``: the position of the
   log on the chain. A reorg deletes every row above the fork block.
 
-Later contracts (OracleHub, Governor, Treasury...) add their own projection tables here,
-prefixed with their domain (``governance_``, ``treasury_``...).
+Each contract's projection tables are prefixed with its domain (``token_``, ``ledger_``,
+``oracle_`` for the OracleHub, ``pok_`` for ProofOfKnowledge; ``credentials``); later
+contracts add theirs the same way (``governance_``, ``treasury_``...).
 """
 
 from __future__ import annotations
@@ -23,7 +24,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, MetaData, Numeric, String, Text, func
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -307,3 +321,220 @@ class LedgerStatus(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+# --- OracleHub projections ---------------------------------------------------------------------------
+
+
+class OracleAttestation(Base):
+    """Every applied attestation (``Attested``), and whether it was revoked since (``Revoked``).
+
+    A uid is consumed once, so it keys the row. ``data_hash`` is keccak256 of the payload the
+    consumer received (the payload itself is in the transaction's calldata, not in the log).
+    """
+
+    __tablename__ = "oracle_attestations"
+    __table_args__ = (
+        Index(None, "chain_id", "block_number", "log_index"),
+        Index(None, "chain_id", "schema", "block_number", "log_index"),
+        Index(None, "chain_id", "subject", "block_number", "log_index"),
+    )
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    uid: Mapped[str] = _hash(primary_key=True)
+    schema: Mapped[str] = _hash()
+    subject: Mapped[str] = _address()
+    data_hash: Mapped[str] = _hash()
+    # Who relayed (paid for) the submission.
+    relayer: Mapped[str] = _address()
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    log_index: Mapped[int] = mapped_column(Integer)
+    tx_hash: Mapped[str] = _hash()
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Position of the ``Revoked`` event (null while not revoked).
+    revoked_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revoked_log_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revoked_tx_hash: Mapped[str | None] = _hash(nullable=True)
+    revoked_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class OracleRejection(Base):
+    """Every attestation ``submit_batch`` skipped (``AttestationRejected``); its uid stays unused."""
+
+    __tablename__ = "oracle_rejections"
+    __table_args__ = (Index(None, "chain_id", "uid"),)
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tx_hash: Mapped[str] = _hash()
+    schema: Mapped[str] = _hash()
+    uid: Mapped[str] = _hash()
+    # OracleHub.REASON_* code (1..11).
+    reason: Mapped[int] = mapped_column(SmallInteger)
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class OracleSchemaChange(Base):
+    """Every ``SchemaRegistered``: the routing history of each schema (zero consumer = unregistered)."""
+
+    __tablename__ = "oracle_schema_changes"
+    __table_args__ = (Index(None, "chain_id", "schema", "block_number"),)
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tx_hash: Mapped[str] = _hash()
+    schema: Mapped[str] = _hash()
+    domain: Mapped[str] = _hash()
+    consumer: Mapped[str] = _address()
+    revocable: Mapped[bool] = mapped_column(Boolean)
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class OracleSchema(Base):
+    """Current route of every schema ever registered (``OracleHub.schemas``)."""
+
+    __tablename__ = "oracle_schemas"
+    __table_args__ = (Index(None, "chain_id", "domain"),)
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    schema: Mapped[str] = _hash(primary_key=True)
+    domain: Mapped[str] = _hash()
+    # The zero address: unregistered.
+    consumer: Mapped[str] = _address()
+    revocable: Mapped[bool] = mapped_column(Boolean)
+    # Position of the SchemaRegistered that set it.
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    log_index: Mapped[int] = mapped_column(Integer)
+
+
+class OracleSignerSetChange(Base):
+    """Every ``SignersChanged``: the signer-set history of each domain, one row per epoch."""
+
+    __tablename__ = "oracle_signer_set_changes"
+    __table_args__ = (Index(None, "chain_id", "domain", "block_number"),)
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tx_hash: Mapped[str] = _hash()
+    domain: Mapped[str] = _hash()
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    threshold: Mapped[int] = mapped_column(Integer)
+    # Lowercase addresses in the order they were set (empty with threshold 0: domain disabled).
+    signers: Mapped[list[str]] = mapped_column(ARRAY(String(ADDRESS_LENGTH)))
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class OracleSignerSet(Base):
+    """Current signer set of every domain ever configured (``signers`` / ``threshold`` / ``epoch``)."""
+
+    __tablename__ = "oracle_signer_sets"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    domain: Mapped[str] = _hash(primary_key=True)
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    threshold: Mapped[int] = mapped_column(Integer)
+    signers: Mapped[list[str]] = mapped_column(ARRAY(String(ADDRESS_LENGTH)))
+    # Position of the SignersChanged that set it.
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    log_index: Mapped[int] = mapped_column(Integer)
+    tx_hash: Mapped[str] = _hash()
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- ProofOfKnowledge projections --------------------------------------------------------------------
+
+
+class PokReward(Base):
+    """Every ``RewardPaid``: a learner's reward for a course completion and the Treasury's Ubuntu share."""
+
+    __tablename__ = "pok_rewards"
+    __table_args__ = (
+        Index(None, "chain_id", "learner", "block_number", "log_index"),
+        Index(None, "chain_id", "uid"),
+        Index(None, "chain_id", "epoch"),
+    )
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tx_hash: Mapped[str] = _hash()
+    learner: Mapped[str] = _address()
+    course_id: Mapped[int] = mapped_column(Uint256)
+    # The completion attestation (= the credential's token id).
+    uid: Mapped[str] = _hash()
+    reward: Mapped[int] = mapped_column(Uint256)
+    ubuntu_share: Mapped[int] = mapped_column(Uint256)
+    # Budget epoch: block_timestamp // 2,592,000.
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class PokEpoch(Base):
+    """What ProofOfKnowledge minted in each budget epoch with a reward (``epoch_minted``)."""
+
+    __tablename__ = "pok_epochs"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    epoch: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    completions: Mapped[int] = mapped_column(BigInteger)
+    rewards: Mapped[int] = mapped_column(Uint256)
+    ubuntu_shares: Mapped[int] = mapped_column(Uint256)
+    # rewards + ubuntu_shares: the part of the epoch budget used.
+    minted: Mapped[int] = mapped_column(Uint256)
+    first_block: Mapped[int] = mapped_column(BigInteger)
+    last_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class PokParameterChange(Base):
+    """Every ``TreasuryChanged`` / ``DailyCapChanged`` / ``EpochBudgetChanged``, with all three
+    parameters as they stand after it: the latest row is the current configuration.
+
+    The constructor emits the three events, so every parameter is known from the deploy block
+    on; a column is null only while its first event is not yet indexed.
+    """
+
+    __tablename__ = "pok_parameter_changes"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tx_hash: Mapped[str] = _hash()
+    # Which one changed: treasury, daily_cap or epoch_budget.
+    parameter: Mapped[str] = mapped_column(String(16))
+    treasury: Mapped[str | None] = _address(nullable=True)
+    daily_cap: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    epoch_budget: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- Credentials projections -------------------------------------------------------------------------
+
+
+class Credential(Base):
+    """Every credential ever issued (``CredentialIssued``), revoked ones included (``CredentialRevoked``
+    burns the token on chain; here it stays, flagged). The token id is the completion's uid."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (Index(None, "chain_id", "learner", "issued_block", "issued_log_index"),)
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    learner: Mapped[str] = _address()
+    course_id: Mapped[int] = mapped_column(Uint256)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    difficulty: Mapped[int] = mapped_column(SmallInteger)
+    # Position of the CredentialIssued (issued_block is the block `credential()` reports).
+    issued_block: Mapped[int] = mapped_column(BigInteger)
+    issued_log_index: Mapped[int] = mapped_column(Integer)
+    issued_tx_hash: Mapped[str] = _hash()
+    issued_timestamp: Mapped[int] = mapped_column(BigInteger)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Position of the CredentialRevoked (null while live).
+    revoked_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revoked_log_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revoked_tx_hash: Mapped[str | None] = _hash(nullable=True)
+    revoked_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

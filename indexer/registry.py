@@ -16,10 +16,16 @@ from typing import Any
 
 from azora.manifest import DeploymentManifest, load_abi, load_manifest
 from indexer.decoders import ContractDecoder
+from indexer.decoders import credentials as credentials_decoder
 from indexer.decoders import ledger as ledger_decoder
+from indexer.decoders import oracle_hub as oracle_hub_decoder
+from indexer.decoders import proof_of_knowledge as pok_decoder
 from indexer.decoders import token as token_decoder
 from indexer.handlers import Handler
+from indexer.handlers.credentials import handler as credentials_handler
 from indexer.handlers.ledger import handler as ledger_handler
+from indexer.handlers.oracle_hub import handler as oracle_hub_handler
+from indexer.handlers.proof_of_knowledge import handler as pok_handler
 from indexer.handlers.token import handler as token_handler
 
 log = logging.getLogger("indexer.registry")
@@ -30,6 +36,9 @@ DecoderFactory = Callable[[Iterable[Mapping[str, Any]]], ContractDecoder]
 CONTRACTS: dict[str, tuple[DecoderFactory, Handler]] = {
     token_decoder.CONTRACT: (token_decoder.build, token_handler),
     ledger_decoder.CONTRACT: (ledger_decoder.build, ledger_handler),
+    oracle_hub_decoder.CONTRACT: (oracle_hub_decoder.build, oracle_hub_handler),
+    credentials_decoder.CONTRACT: (credentials_decoder.build, credentials_handler),
+    pok_decoder.CONTRACT: (pok_decoder.build, pok_handler),
 }
 
 

@@ -63,6 +63,8 @@ def _links(address: str) -> AccountLinks:
     return AccountLinks(
         transfers=f"{router.prefix}/{address}/transfers",
         ledger_entries=f"/v1/ledger/entries?account={address}",
+        credentials=f"{router.prefix}/{address}/credentials",
+        rewards=f"{router.prefix}/{address}/rewards",
     )
 
 

@@ -11,7 +11,8 @@ every event of an ABI into a decoding plan once:
   ``eth_abi.decode``; indexed dynamic fields are their keccak hash, as on chain.
 
 Decoded values: addresses ``0x`` hex, integers ``int``, bool ``bool``, fixed bytes ``0x``
-hex, dynamic values as eth-abi returns them (bytes as ``0x`` hex). Hex is taken as the node
+hex; dynamic values as eth-abi returns them, with bytes as ``0x`` hex, arrays and tuples as
+lists and addresses lowercased like the sliced ones. Hex is taken as the node
 sends it: JSON-RPC nodes encode lowercase, so addresses come out lowercase without a
 ``.lower()`` per field.
 """
@@ -81,12 +82,38 @@ def _canonical_type(item: Mapping[str, Any]) -> str:
     return abi_type
 
 
-def _plain(value: Any) -> Any:
-    """eth-abi output made JSON-friendly: bytes as 0x hex, tuples as lists."""
+def _tuple_types(abi_type: str) -> list[str]:
+    """The component types of a tuple type ``(t1,t2,...)`` (nested tuples kept whole)."""
+    if not abi_type.startswith("(") or not abi_type.endswith(")"):
+        return []
+    parts, depth, start = [], 0, 1
+    for i, char in enumerate(abi_type[1:-1], start=1):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(abi_type[start:i])
+            start = i + 1
+    parts.append(abi_type[start:-1])
+    return parts
+
+
+def _plain(value: Any, abi_type: str = "") -> Any:
+    """eth-abi output of type `abi_type` made JSON-friendly and shaped like the sliced fields:
+    bytes as 0x hex, tuples and arrays as lists, addresses lowercase (eth-abi checksums them)."""
     if isinstance(value, bytes):
         return "0x" + value.hex()
+    if isinstance(value, str):
+        return value.lower() if abi_type == "address" else value
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        if abi_type.endswith("]"):
+            element = abi_type[: abi_type.rindex("[")]
+            return [_plain(v, element) for v in value]
+        types = _tuple_types(abi_type)
+        if len(types) != len(value):
+            types = [""] * len(value)
+        return [_plain(v, t) for v, t in zip(value, types, strict=True)]
     return value
 
 
@@ -153,7 +180,7 @@ def _with_abi_data(head: Decode, names: tuple[str, ...], types: tuple[str, ...])
     def decode(topics: Sequence[str], data: str) -> dict[str, Any]:
         args = head(topics, data)
         values = abi_decode(list(types), bytes.fromhex(data[2:]))
-        args.update(zip(names, (_plain(v) for v in values), strict=True))
+        args.update((n, _plain(v, t)) for n, v, t in zip(names, values, types, strict=True))
         return args
 
     return decode

@@ -15,7 +15,7 @@ Every handler module exposes a `Handler` object with
 Both run inside the sync loop's transaction, which also moves the cursor, so a crash
 never leaves a projection half-applied.
 
-Adding a contract (OracleHub, Governor, Treasury...) means: a decoder module, a handler
+Adding a contract (Governor, Treasury...) means: a decoder module, a handler
 module here, an entry in `indexer.registry`, a migration for its tables, and API routes.
 """
 

@@ -361,6 +361,16 @@ COMPARED = {
     "token_votes_history": "block_number, log_index",
     "token_votes": "delegate",
     "ledger_entries": "entry_index",
+    "oracle_attestations": "uid",
+    "oracle_rejections": "block_number, log_index",
+    "oracle_schema_changes": "block_number, log_index",
+    "oracle_schemas": "schema",
+    "oracle_signer_set_changes": "block_number, log_index",
+    "oracle_signer_sets": "domain",
+    "pok_rewards": "block_number, log_index",
+    "pok_epochs": "epoch",
+    "pok_parameter_changes": "block_number, log_index",
+    "credentials": "token_id",
 }
 
 
