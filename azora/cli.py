@@ -291,10 +291,18 @@ def play_education_demo(api: str, home: Path, timeout: float = 120.0) -> None:
         _wait_http(f"{api}/ready", 30, threading.Event())
         time.sleep(2)  # let the indexer pick up the confirming block
         for learner in sorted({c[0] for c in completions}):
-            for path in (f"/v1/accounts/{learner}/rewards", f"/v1/accounts/{learner}/credentials"):
-                response = client.get(path)
-                typer.echo(f"GET {path} -> {response.status_code}")
-                typer.echo("  " + response.text[:600])
+            rewards = client.get(f"/v1/accounts/{learner}/rewards").json()
+            credentials = client.get(f"/v1/accounts/{learner}/credentials").json()
+            totals = rewards["summary"]["totals"]
+            courses = sorted(int(c["course_id"]) for c in credentials["data"])
+            typer.echo(
+                f"learner {learner}: {totals['completions']} completions, "
+                f"{int(totals['reward']) / 10**18:g} AZR earned "
+                f"(+{int(totals['ubuntu_share']) / 10**18:g} AZR Ubuntu share to the Treasury), "
+                f"soulbound credentials for courses {courses}"
+            )
+            typer.echo(f"  curl -s {api}/v1/accounts/{learner}/rewards")
+            typer.echo(f"  curl -s {api}/v1/accounts/{learner}/credentials")
 
 
 def run_demo(rpc_url: str, settings: AzoraSettings) -> None:

@@ -198,3 +198,9 @@ def test_ape_run_deploy__twice_on_the_same_chain__one_deployment(chain, tmp_path
     data = json.loads(manifest_text)
     for record in data["contracts"].values():
         assert record["address"] in second.stdout
+
+
+def test_profile__anvil_accounts__are_the_dev_mnemonic_accounts(accounts):
+    from azora.profiles import ANVIL_ACCOUNTS
+
+    assert list(ANVIL_ACCOUNTS) == [accounts[i].address for i in range(len(ANVIL_ACCOUNTS))]
