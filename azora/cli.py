@@ -52,20 +52,24 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def run_deploy(settings: AzoraSettings, rpc_url: str | None, profile: str | None) -> None:
-    """Run `ape run deploy` against `rpc_url` (an already running node) and echo its output."""
+def run_ape_script(script: str, settings: AzoraSettings, rpc_url: str | None, *args: str) -> None:
+    """Run `ape run <script>` against `rpc_url` (an already running node) and echo its output
+    without ape's own log lines."""
     env = dict(os.environ)
     if rpc_url is not None:
         env["APE_FOUNDRY_HOST"] = rpc_url
-    argv = [str(Path(sys.executable).parent / "ape"), "run", "deploy", "--network", settings.ape_network]
-    if profile:
-        argv += ["--profile", profile]
+    argv = [str(Path(sys.executable).parent / "ape"), "run", script, "--network", settings.ape_network, *args]
     result = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        raise AzoraError(f"deploy failed:\n{result.stdout}\n{result.stderr}")
+        raise AzoraError(f"{script} failed:\n{result.stdout}\n{result.stderr}")
     for line in result.stdout.splitlines():
         if not line.startswith(("INFO:", "SUCCESS:", "WARNING:")):
             typer.echo(line)
+
+
+def run_deploy(settings: AzoraSettings, rpc_url: str | None, profile: str | None) -> None:
+    """Run `ape run deploy` (idempotent) against `rpc_url`."""
+    run_ape_script("deploy", settings, rpc_url, *(["--profile", profile] if profile else []))
 
 
 @dataclass
@@ -307,15 +311,7 @@ def play_education_demo(api: str, home: Path, timeout: float = 120.0) -> None:
 
 def run_demo(rpc_url: str, settings: AzoraSettings) -> None:
     """Play the demo scenario (`scripts/demo.py`) against the running chain."""
-    env = dict(os.environ)
-    env["APE_FOUNDRY_HOST"] = rpc_url
-    argv = [str(Path(sys.executable).parent / "ape"), "run", "demo", "--network", settings.ape_network]
-    result = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise AzoraError(f"demo failed:\n{result.stdout}\n{result.stderr}")
-    for line in result.stdout.splitlines():
-        if not line.startswith(("INFO:", "SUCCESS:", "WARNING:")):
-            typer.echo(line)
+    run_ape_script("demo", settings, rpc_url)
 
 
 @app.command()

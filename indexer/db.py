@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
+from azora.db import sqlalchemy_url
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -27,14 +29,6 @@ MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 # The newest revision in migrations/versions (a test keeps it equal to Alembic's head). A database
 # already there is not touched, which spares every start-up the Alembic import (~0.6 s).
 HEAD_REVISION = "0003"
-
-
-def sqlalchemy_url(url: str) -> str:
-    """`url` with the psycopg 3 driver (plain postgresql:// URLs would pick psycopg2)."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from azora.db import sqlalchemy_url
 from azora.settings import PROJECT_ROOT
 
 BlockTag = Literal["latest", "safe", "finalized"]
@@ -84,9 +85,4 @@ class IndexerSettings(BaseSettings):
     @classmethod
     def _psycopg_driver(cls, value: str | None) -> str | None:
         """Accept plain postgresql:// URLs and use the psycopg 3 driver."""
-        if value is None:
-            return None
-        for prefix in ("postgresql://", "postgres://"):
-            if value.startswith(prefix):
-                return "postgresql+psycopg://" + value[len(prefix) :]
-        return value
+        return None if value is None else sqlalchemy_url(value)

@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from azora.db import sqlalchemy_url
 from azora.settings import PROJECT_ROOT, get_settings
 from oracles.exceptions import KeystorePasswordMissingError, OracleConfigError
 
@@ -119,12 +120,7 @@ class OracleSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _psycopg_driver(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        for prefix in ("postgresql://", "postgres://"):
-            if value.startswith(prefix):
-                return "postgresql+psycopg://" + value[len(prefix) :]
-        return value
+        return None if value is None else sqlalchemy_url(value)
 
     @property
     def keystores(self) -> Path:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from azora.db import sqlalchemy_url
+
 AZR = 10**18
 GENESIS_EACH = 1_000_000 * AZR
 
@@ -99,18 +101,11 @@ def mine(chain: Any) -> Callable[[int], None]:
 # --- PostgreSQL and Redis: the real servers when DATABASE_URL / REDIS_URL are set, embedded otherwise.
 
 
-def _sqlalchemy_url(url: str) -> str:
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
 @pytest.fixture(scope="session")
 def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A PostgreSQL server URL (maintenance database); embedded pgserver when DATABASE_URL is unset."""
     if url := os.environ.get("DATABASE_URL"):
-        yield _sqlalchemy_url(url)
+        yield sqlalchemy_url(url)
         return
     from azora.services import EmbeddedPostgres
 
