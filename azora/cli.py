@@ -184,6 +184,8 @@ def up(
             stack.children.append(spawn(name, argv, logs / f"{name}.log", env))
         api = f"http://127.0.0.1:{port}"
         if not _wait_http(f"{api}/ready", 180, stop):
+            if stop.is_set():
+                return  # Ctrl-C while starting: stop cleanly (the finally block below)
             dead = stack.dead_child()
             where = dead.log_path if dead else logs
             raise AzoraError(f"the API did not become ready; see {where}")
