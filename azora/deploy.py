@@ -3,6 +3,12 @@
 Used by ``scripts/deploy.py`` (``ape run deploy``), by ``azora up`` and by the tests.
 Idempotent: when the manifest's contracts are still on the chain (same chain id, code
 present, deploy block hash unchanged), nothing is redeployed.
+
+Admin: by default every contract's DEFAULT_ADMIN_ROLE goes to the AzoraTimelock, which
+only the AzoraGovernor can drive (propose -> vote -> queue -> execute), and the deployer
+renounces every role it held. An explicit `admin` address replaces the Timelock as the
+admin of the Azora contracts (tests and staged roll-outs); the Governor still owns the
+Timelock either way.
 """
 
 from __future__ import annotations
@@ -20,8 +26,18 @@ from azora.profiles import DeployProfile
 
 log = logging.getLogger("azora.deploy")
 
-# Deployment order; later steps append (Governor, Timelock, Treasury, ...).
-CONTRACTS = ("AzoraToken", "Ledger", "OracleHub", "Credentials", "ProofOfKnowledge")
+# Deployment order; later steps append (Treasury, ...).
+CONTRACTS = (
+    "AzoraToken",
+    "Ledger",
+    "OracleHub",
+    "Credentials",
+    "ProofOfKnowledge",
+    "AzoraTimelock",
+    "AzoraGovernor",
+)
+# The contracts whose DEFAULT_ADMIN_ROLE is handed over (the Timelock administers itself).
+ADMINISTERED = ("AzoraToken", "Ledger", "OracleHub", "Credentials", "ProofOfKnowledge")
 
 
 @dataclass(frozen=True)
@@ -56,7 +72,8 @@ def deploy(
     admin: str | None = None,
     force: bool = False,
 ) -> DeployOutcome:
-    """Deploy token + ledger on `provider` with `profile`, hand admin to `admin`, write the manifest."""
+    """Deploy every Azora contract on `provider` with `profile`, wire their roles, hand admin
+    to the Timelock (or to `admin`), write the manifest."""
     if manifest_path.is_file() and not force:
         existing = load_manifest(manifest_path)
         if manifest_is_live(existing, provider):
@@ -64,9 +81,9 @@ def deploy(
             return DeployOutcome(manifest=existing, reused=True)
         log.info("manifest at %s is stale; deploying afresh", manifest_path)
 
-    admin_address = admin or deployer.address
-    if not int(admin_address, 16):
+    if admin is not None and not int(admin, 16):
         raise AzoraError("the admin cannot be the zero address")
+    gov = profile.governance
 
     recipients = [a.recipient for a in profile.genesis]
     amounts = [a.amount for a in profile.genesis]
@@ -84,12 +101,28 @@ def deploy(
         profile.epoch_budget,
         sender=deployer,
     )
+    # The Timelock starts with the deployer as its temporary admin (to grant the Governor's
+    # roles) and no proposer; the deployer renounces that admin below.
+    timelock = project.AzoraTimelock.deploy(gov.timelock_delay, [], [], deployer, sender=deployer)
+    governor = project.AzoraGovernor.deploy(
+        token,
+        timelock,
+        hub,
+        gov.voting_delay,
+        gov.voting_period,
+        gov.proposal_threshold,
+        gov.quorum_numerator,
+        gov.grace_period,
+        sender=deployer,
+    )
     deployed = {
         "AzoraToken": token,
         "Ledger": ledger,
         "OracleHub": hub,
         "Credentials": credentials,
         "ProofOfKnowledge": pok,
+        "AzoraTimelock": timelock,
+        "AzoraGovernor": governor,
     }
 
     # ProofOfKnowledge mints rewards, writes the ledger and issues credentials.
@@ -99,12 +132,23 @@ def deploy(
     education = hub.EDUCATION()
     hub.register_schema(pok.COURSE_COMPLETED(), education, pok, True, sender=deployer)
     hub.register_schema(pok.CREDENTIAL_REVOKED(), education, pok, False, sender=deployer)
+    # Constitutional review: ETHICS-signed ProposalReviewed verdicts go to the Governor.
+    hub.register_schema(governor.PROPOSAL_REVIEWED(), hub.ETHICS(), governor, False, sender=deployer)
     for domain, signers in profile.oracle_signers.items():
         threshold = min(profile.oracle_threshold, len(signers))
         hub.set_signers(getattr(hub, domain)(), list(signers), threshold, sender=deployer)
 
+    # The Governor proposes, executes and cancels on the Timelock; a security council may veto.
+    for role in (timelock.PROPOSER_ROLE(), timelock.EXECUTOR_ROLE(), timelock.CANCELLER_ROLE()):
+        timelock.grantRole(role, governor, sender=deployer)
+    if gov.security_council:
+        timelock.grantRole(timelock.CANCELLER_ROLE(), gov.security_council, sender=deployer)
+    timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer.address, sender=deployer)
+
+    admin_address = admin or timelock.address
     if admin_address.lower() != deployer.address.lower():
-        for contract in deployed.values():
+        for name in ADMINISTERED:
+            contract = deployed[name]
             role = contract.DEFAULT_ADMIN_ROLE()
             contract.grantRole(role, admin_address, sender=deployer)
             contract.renounceRole(role, deployer.address, sender=deployer)

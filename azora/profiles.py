@@ -43,6 +43,25 @@ class Allocation:
 
 
 @dataclass(frozen=True)
+class GovernanceParams:
+    """AzoraGovernor + AzoraTimelock parameters (SPEC 2.6). Block counts for the voting
+    window (the token's clock is the block number), seconds for the timelock."""
+
+    voting_delay: int = 7_200  # blocks from proposal to snapshot (~1 day)
+    voting_period: int = 50_400  # blocks of voting (~1 week)
+    proposal_threshold: int = 100_000 * AZR  # past votes a proposer needs
+    quorum_numerator: int = 4  # percent of the past total supply (for + abstain)
+    timelock_delay: int = 2 * 86_400  # seconds between queue and execute
+    grace_period: int = 14 * 86_400  # seconds a queued proposal stays executable
+    # Optional veto: gets the timelock's CANCELLER_ROLE next to the Governor.
+    security_council: str | None = None
+
+
+# Short settings for local chains (SPEC 2.6): the whole lifecycle fits in a demo.
+DEV_GOVERNANCE = GovernanceParams(voting_delay=1, voting_period=20, timelock_delay=60)
+
+
+@dataclass(frozen=True)
 class DeployProfile:
     """Deploy-time parameters of the Azora contracts."""
 
@@ -55,6 +74,7 @@ class DeployProfile:
     # ProofOfKnowledge (SPEC 2.4): per-learner daily cap and 30-day epoch budget, in wei.
     daily_cap: int = 1_000 * AZR
     epoch_budget: int = 1_000_000 * AZR
+    governance: GovernanceParams = field(default_factory=GovernanceParams)
 
     @property
     def genesis_total(self) -> int:
@@ -88,7 +108,9 @@ def dev_profile(keystore_dir: Path | None = None) -> DeployProfile:
         Allocation(address, 10_000_000 * AZR) for address in ANVIL_ACCOUNTS[1:5]
     )
     signers = keystore_signers(keystore_dir) if keystore_dir is not None else {}
-    return DeployProfile(name="dev", treasury=treasury, genesis=genesis, oracle_signers=signers)
+    return DeployProfile(
+        name="dev", treasury=treasury, genesis=genesis, oracle_signers=signers, governance=DEV_GOVERNANCE
+    )
 
 
 def production_profile(genesis_file: Path | None = None) -> DeployProfile:
@@ -102,6 +124,9 @@ def production_profile(genesis_file: Path | None = None) -> DeployProfile:
         oracle_threshold: 2
         oracle_signers:
           EDUCATION: ["0x...", "0x...", "0x..."]
+        governance:              # optional; SPEC defaults otherwise
+          security_council: "0x..."
+          timelock_delay: 172800
     """
     path = genesis_file or (Path(p) if (p := os.environ.get("AZORA_GENESIS_FILE")) else None)
     if path is None:
@@ -116,6 +141,7 @@ def production_profile(genesis_file: Path | None = None) -> DeployProfile:
             str(d): tuple(str(a) for a in addrs) for d, addrs in (data.get("oracle_signers") or {}).items()
         }
         threshold = int(data.get("oracle_threshold", 2))
+        governance = GovernanceParams(**(data.get("governance") or {}))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProfileError(f"cannot read the genesis file {path}: {exc}") from exc
     if unknown := set(signers) - set(ORACLE_DOMAINS):
@@ -126,6 +152,7 @@ def production_profile(genesis_file: Path | None = None) -> DeployProfile:
         genesis=genesis,
         oracle_signers=signers,
         oracle_threshold=threshold,
+        governance=governance,
     )
 
 

@@ -1,10 +1,12 @@
 """`ape run deploy`: deploy the Azora contracts and write deployments/<network>.json.
 
-    ape run deploy --network ethereum:local:foundry            # dev profile, admin = deployer
-    ape run deploy --network ethereum:sepolia --profile production --deployer azora-deployer \
-        --admin 0xTimelock...
+    ape run deploy --network ethereum:local:foundry            # dev profile
+    ape run deploy --network ethereum:sepolia --profile production --deployer azora-deployer
 
-Re-running against a network whose manifest contracts are still live does nothing.
+Every admin role ends with the AzoraTimelock, which only the AzoraGovernor drives; the
+deployer renounces everything it held (``--admin 0x...`` names another admin instead, for
+staged roll-outs). Re-running against a network whose manifest contracts are still live
+does nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from azora.settings import get_settings
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy the Azora contracts")
 @ape_cli_context()
 @click.option("--profile", "profile_name", default=None, help="Deploy profile: dev or production.")
-@click.option("--admin", default=None, help="Address that receives every admin role (the Timelock later).")
+@click.option(
+    "--admin",
+    default=None,
+    help="Admin of the Azora contracts instead of the Timelock (default: the Timelock).",
+)
 @click.option("--deployer", "deployer_alias", default=None, help="Ape account alias (local: test account 0).")
 @click.option("--force", is_flag=True, help="Deploy afresh even if the manifest's contracts are live.")
 def cli(
@@ -63,5 +69,5 @@ def cli(
     click.echo(f"Azora contracts {state} on {network_name} (chain id {manifest.chain_id}):")
     for name, record in manifest.contracts.items():
         click.echo(f"  {name:<17} {record.address}  (block {record.block_number})")
-    click.echo(f"  admin             {manifest.admin}")
+    click.echo(f"  admin             {manifest.admin}  (deployer {deployer.address} holds no role)")
     click.echo(f"manifest: {settings.manifest_path(network_name)}")

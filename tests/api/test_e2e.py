@@ -30,6 +30,7 @@ def deployed(project: Any, chain: Any, accounts: Any, tmp_path: Path) -> tuple[A
         project=project,
         provider=chain.provider,
         deployer=accounts[0],
+        admin=accounts[0].address,  # direct admin powers for the test (default: the Timelock)
         profile=dev_profile(),
         network="local",
         manifest_path=manifest_path,

@@ -299,6 +299,7 @@ def deployment(project: Any, chain: Any, accounts: Any, tmp_path: Path, driver: 
         project=project,
         provider=chain.provider,
         deployer=accounts[0],
+        admin=accounts[0].address,  # direct admin powers for the test (default: the Timelock)
         profile=dev_profile(),
         network="local",
         manifest_path=tmp_path / "deployments" / "local.json",

@@ -281,6 +281,7 @@ def deploy_stack(project: Any, chain: Any, accounts: Any, tmp_path: Path, driver
         project=project,
         provider=chain.provider,
         deployer=accounts[0],
+        admin=accounts[0].address,  # direct admin powers for the test (default: the Timelock)
         profile=dev_profile(keystore_dir),
         network="local",
         manifest_path=manifest_path,

@@ -79,6 +79,7 @@ def stack(
         project=project,
         provider=chain.provider,
         deployer=accounts[0],
+        admin=accounts[0].address,  # direct admin powers for the test (default: the Timelock)
         profile=dev_profile(oracle_home / "keystores"),
         network="local",
         manifest_path=manifest_path,

@@ -51,7 +51,15 @@ def test_deploy__manifest__records_live_contracts_with_abis(project, chain, depl
 
     assert manifest.chain_id == chain.chain_id
     assert manifest.profile == "dev"
-    assert set(manifest.contracts) == {"AzoraToken", "Ledger", "OracleHub", "Credentials", "ProofOfKnowledge"}
+    assert set(manifest.contracts) == {
+        "AzoraToken",
+        "Ledger",
+        "OracleHub",
+        "Credentials",
+        "ProofOfKnowledge",
+        "AzoraTimelock",
+        "AzoraGovernor",
+    }
     assert manifest_is_live(manifest, chain.provider)
     for name, record in manifest.contracts.items():
         assert chain.provider.get_code(record.address)
@@ -65,6 +73,8 @@ def test_deploy__manifest__records_live_contracts_with_abis(project, chain, depl
             "OracleHub": "submit_batch",
             "Credentials": "locked",
             "ProofOfKnowledge": "on_attestation",
+            "AzoraTimelock": "execute_batch",
+            "AzoraGovernor": "castVoteBySig",
         }[name]
         assert expected in abi_names
 
@@ -204,3 +214,103 @@ def test_profile__anvil_accounts__are_the_dev_mnemonic_accounts(accounts):
     from azora.profiles import ANVIL_ACCOUNTS
 
     assert list(ANVIL_ACCOUNTS) == [accounts[i].address for i in range(len(ANVIL_ACCOUNTS))]
+
+
+def test_deploy__default__timelock_administers_every_contract(project, chain, deployer, tmp_path):
+    manifest = _deploy(project, chain, deployer, tmp_path / "local.json").manifest
+    timelock = project.AzoraTimelock.at(manifest.address("AzoraTimelock"))
+    governor = project.AzoraGovernor.at(manifest.address("AzoraGovernor"))
+    hub = project.OracleHub.at(manifest.address("OracleHub"))
+
+    assert manifest.admin == timelock.address
+    for name in ("AzoraToken", "Ledger", "OracleHub", "Credentials", "ProofOfKnowledge"):
+        contract = project.get_contract(name).at(manifest.address(name))
+        assert contract.hasRole(contract.DEFAULT_ADMIN_ROLE(), timelock), name
+        assert not contract.hasRole(contract.DEFAULT_ADMIN_ROLE(), deployer), name
+    # The Governor drives the Timelock; nobody else does, and the Timelock administers itself.
+    for role in (timelock.PROPOSER_ROLE(), timelock.EXECUTOR_ROLE(), timelock.CANCELLER_ROLE()):
+        assert timelock.hasRole(role, governor)
+        assert not timelock.hasRole(role, deployer)
+    assert timelock.hasRole(timelock.DEFAULT_ADMIN_ROLE(), timelock)
+    assert not timelock.hasRole(timelock.DEFAULT_ADMIN_ROLE(), deployer)
+    assert governor.timelock() == timelock.address
+    assert governor.token() == manifest.address("AzoraToken")
+    assert timelock.get_minimum_delay() == dev_profile().governance.timelock_delay
+    # Constitutional reviews (ETHICS domain) are routed to the Governor and cannot be revoked.
+    review = hub.schemas(governor.PROPOSAL_REVIEWED())
+    assert review.domain == hub.ETHICS()
+    assert review.consumer == governor.address
+    assert not review.revocable
+
+
+def test_deploy__default__deployer_can_do_nothing_privileged(project, chain, deployer, alice, tmp_path):
+    manifest = _deploy(project, chain, deployer, tmp_path / "local.json").manifest
+
+    def at(name: str) -> Any:
+        return project.get_contract(name).at(manifest.address(name))
+
+    token, ledger, hub, credentials, pok = (
+        at("AzoraToken"),
+        at("Ledger"),
+        at("OracleHub"),
+        at("Credentials"),
+        at("ProofOfKnowledge"),
+    )
+    timelock, governor = at("AzoraTimelock"), at("AzoraGovernor")
+    missing_role = "access_control: account is missing role"
+    attempts = [
+        ("token: caller is not a minter", lambda: token.mint(deployer, 1, sender=deployer)),
+        (missing_role, lambda: token.grantRole(token.MINTER_ROLE(), deployer, sender=deployer)),
+        (
+            "ledger: caller is not a writer",
+            lambda: ledger.record(ledger.REWARD(), alice, 1, b"\x01" * 32, sender=deployer),
+        ),
+        (missing_role, lambda: ledger.grantRole(ledger.WRITER_ROLE(), deployer, sender=deployer)),
+        (
+            "hub: caller is not the admin",
+            lambda: hub.set_signers(hub.ETHICS(), [deployer], 1, sender=deployer),
+        ),
+        (
+            "hub: caller is not the admin",
+            lambda: hub.register_schema(b"\x02" * 32, hub.ETHICS(), alice, False, sender=deployer),
+        ),
+        (missing_role, lambda: hub.grantRole(hub.DEFAULT_ADMIN_ROLE(), deployer, sender=deployer)),
+        (
+            "credentials: caller is not an issuer",
+            lambda: credentials.issue(alice, 1, 90, 2, 7, sender=deployer),
+        ),
+        (missing_role, lambda: credentials.grantRole(credentials.ISSUER_ROLE(), deployer, sender=deployer)),
+        ("pok: caller is not the admin", lambda: pok.set_epoch_budget(1, sender=deployer)),
+        ("pok: caller is not the admin", lambda: pok.set_daily_cap(1, sender=deployer)),
+        ("pok: caller is not the admin", lambda: pok.set_treasury(deployer, sender=deployer)),
+        (missing_role, lambda: timelock.grantRole(timelock.PROPOSER_ROLE(), deployer, sender=deployer)),
+        (
+            missing_role,
+            lambda: timelock.schedule(token, 0, b"", b"\x00" * 32, b"\x00" * 32, 60, sender=deployer),
+        ),
+        ("timelock_controller: caller must be timelock", lambda: timelock.update_delay(0, sender=deployer)),
+        ("governor: caller is not the timelock", lambda: governor.setVotingPeriod(1, sender=deployer)),
+        ("governor: caller is not the timelock", lambda: governor.updateQuorumNumerator(0, sender=deployer)),
+    ]
+    for reason, attempt in attempts:
+        with ape.reverts(reason):
+            attempt()
+
+
+def test_deploy__security_council__may_cancel_on_the_timelock(project, chain, deployer, governance, tmp_path):
+    from dataclasses import replace
+
+    profile = dev_profile()
+    profile = replace(profile, governance=replace(profile.governance, security_council=governance.address))
+    manifest = deploy(
+        project=project,
+        provider=chain.provider,
+        deployer=deployer,
+        profile=profile,
+        network="local",
+        manifest_path=tmp_path / "local.json",
+    ).manifest
+    timelock = project.AzoraTimelock.at(manifest.address("AzoraTimelock"))
+    assert timelock.hasRole(timelock.CANCELLER_ROLE(), governance)
+    assert not timelock.hasRole(timelock.PROPOSER_ROLE(), governance)
+    assert not timelock.hasRole(timelock.EXECUTOR_ROLE(), governance)
