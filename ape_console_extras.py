@@ -4,6 +4,8 @@ Loaded by Ape when `ape console` starts in this folder. With a deployment manife
 the connected network (deployments/<network>.json) the console has:
 
     token, ledger          the deployed AzoraToken and Ledger
+    governor, timelock     the AzoraGovernor and the AzoraTimelock (admin of everything)
+    pok, hub, credentials  ProofOfKnowledge, OracleHub, Credentials
     manifest               the deployment manifest
     azr(n)                 n AZR in wei;  fmt(wei) -> "1,234.5 AZR"
     roles(contract, who)   the roles `who` holds on `contract`
@@ -13,17 +15,29 @@ the connected network (deployments/<network>.json) the console has:
                            attribute of its own, so call it through this helper
     verify_ledger()        recompute the ledger hash chain from its events
     status()               supply, cap, holders' votes and the ledger head
+
+Governance (every admin change goes through it once deployed):
+
+    propose(actions, description, sender=None) -> id
+                           actions: [("ProofOfKnowledge", "set_epoch_budget", ["2000000 AZR"]), ...]
+                           or the path of a proposal YAML file (see `ape run propose`)
+    vote(id, "for" | "against" | "abstain", sender=None, reason=None)
+    queue(id) / execute(id)
+    proposal(id)           state, window, tally, quorum and constitutional review
+    advance(id)            local chains: mine / move time to the proposal's next step
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from ape.logging import logger
 
 from azora.deploy import network_label
 from azora.exceptions import AzoraError
+from azora.governance import GovernorClient, ProposalState, Support, build_proposal, load_proposal
 from azora.ledger import LedgerEntry, verify_chain
 from azora.manifest import load_manifest
 from azora.settings import get_settings
@@ -59,6 +73,14 @@ def ape_init_extras(project: Any, chain: Any, networks: Any, accounts: Any) -> d
 
     token = project.AzoraToken.at(manifest.address("AzoraToken"))
     ledger = project.Ledger.at(manifest.address("Ledger"))
+    contracts = {
+        name: project.get_contract(name).at(record.address) for name, record in manifest.contracts.items()
+    }
+    manifest_path = get_settings().manifest_path(name)
+    governor = contracts.get("AzoraGovernor")
+    gov = (
+        GovernorClient(governor, chain, manifest.contract("AzoraGovernor").block_number) if governor else None
+    )
     default_sender = accounts.test_accounts[0] if network.is_local else None
 
     def _sender(sender: Any) -> Any:
@@ -119,11 +141,59 @@ def ape_init_extras(project: Any, chain: Any, networks: Any, accounts: Any) -> d
             "admin": manifest.admin,
         }
 
+    def _gov() -> GovernorClient:
+        if gov is None:
+            raise AzoraError("this deployment has no AzoraGovernor; redeploy with `ape run deploy --force`")
+        return gov
+
+    def propose(actions: Any, description: str | None = None, sender: Any = None) -> int:
+        if isinstance(actions, str | Path):
+            plan = load_proposal(Path(actions), manifest, manifest_path)
+        else:
+            if not description:
+                raise ValueError("pass a description (or the path of a proposal YAML file)")
+            steps = [{"contract": c, "function": f, "args": list(a)} for c, f, a in actions]
+            plan = build_proposal({"description": description, "actions": steps}, manifest, manifest_path)
+        pid = _gov().propose(plan, _sender(sender))
+        logger.info(f"azora: proposal {pid} ({len(plan.actions)} action(s)) is Pending")
+        return pid
+
+    def vote(pid: int, support: str | int, sender: Any = None, reason: str | None = None) -> Any:
+        choice = Support[support.upper()] if isinstance(support, str) else Support(support)
+        return _gov().vote(pid, choice, _sender(sender), reason)
+
+    def queue(pid: int, sender: Any = None) -> Any:
+        return _gov().queue(pid, _sender(sender))
+
+    def execute(pid: int, sender: Any = None) -> Any:
+        return _gov().execute(pid, _sender(sender))
+
+    def proposal(pid: int) -> dict[str, Any]:
+        return _gov().summary(pid)
+
+    def advance(pid: int) -> str:
+        if not network.is_local:
+            raise AzoraError("advance() moves a local chain's blocks and clock; on a live network, wait")
+        client = _gov()
+        state = client.state(pid)
+        if state is ProposalState.PENDING:
+            client.mine_until_active(pid)
+        elif state is ProposalState.ACTIVE:
+            client.mine_until_closed(pid)
+        elif state is ProposalState.QUEUED:
+            client.wait_for_eta(pid)
+        return client.state(pid).name
+
     logger.info(f"azora: {name} (chain {manifest.chain_id}) token={token.address} ledger={ledger.address}")
     return {
         "manifest": manifest,
         "token": token,
         "ledger": ledger,
+        "governor": governor,
+        "timelock": contracts.get("AzoraTimelock"),
+        "pok": contracts.get("ProofOfKnowledge"),
+        "hub": contracts.get("OracleHub"),
+        "credentials": contracts.get("Credentials"),
         "azr": azr,
         "fmt": fmt,
         "roles": roles,
@@ -133,4 +203,10 @@ def ape_init_extras(project: Any, chain: Any, networks: Any, accounts: Any) -> d
         "delegate": delegate,
         "verify_ledger": verify_ledger,
         "status": status,
+        "propose": propose,
+        "vote": vote,
+        "queue": queue,
+        "execute": execute,
+        "proposal": proposal,
+        "advance": advance,
     }

@@ -1,8 +1,8 @@
 """`ape run demo`: a short scenario on a dev deployment, so the API has something to show.
 
-Demo accounts 1-4 (10M AZR each in the dev genesis) delegate and trade; the admin
-(the deployer in dev) names itself a ledger writer and records two treasury inflows.
-Later steps extend it: course completions, a governance proposal.
+Demo accounts 1-4 (10M AZR each in the dev genesis) delegate and trade. The admin of
+every contract is the Timelock, so nothing here needs an admin key: ledger entries come
+from the course-completion rewards that `azora up --demo` posts next.
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ def cli(cli_ctx: Any, network: Any) -> None:
     manifest = load_manifest(get_settings().manifest_path(network_label(network)))
     project = cli_ctx.local_project
     token = project.AzoraToken.at(manifest.address("AzoraToken"))
-    ledger = project.Ledger.at(manifest.address("Ledger"))
-    admin, amara, kofi, zola, thabo = cli_ctx.account_manager.test_accounts[:5]
+    amara, kofi, zola, thabo = cli_ctx.account_manager.test_accounts[1:5]
 
     for holder in (amara, kofi, zola):
         token.invoke_transaction("delegate", holder, sender=holder)
@@ -37,11 +36,5 @@ def cli(cli_ctx: Any, network: Any) -> None:
     token.transfer(zola, 1_000 * AZR, sender=kofi)
     token.burn(500 * AZR, sender=zola)
 
-    if not ledger.hasRole(ledger.WRITER_ROLE(), admin):
-        ledger.grantRole(ledger.WRITER_ROLE(), admin, sender=admin)
-    for amount, ref in ((40_000_000, b"genesis"), (1_000, b"demo-donation")):
-        ledger.record(ledger.TREASURY_IN(), manifest.admin, amount * AZR, ref.ljust(32, b"\0"), sender=admin)
-
-    click.echo("demo: 4 delegations, 2 transfers, 1 burn, 2 ledger entries")
+    click.echo("demo: 4 delegations, 2 transfers, 1 burn")
     click.echo(f"  votes of {amara.address}: {token.getVotes(amara) // AZR:,} AZR")
-    click.echo(f"  ledger entries: {ledger.count()}, head 0x{bytes(ledger.head()).hex()}")
