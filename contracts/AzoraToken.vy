@@ -8,7 +8,10 @@
         ERC-5805 voting power (delegation with block-number checkpoints,
         EIP-6372 clock) so that AzoraGovernor can count votes at a past
         snapshot. Undelegated tokens carry no votes, as in OpenZeppelin's
-        ERC20Votes.
+        ERC20Votes. Balances and vote checkpoints are bit-packed (the cap
+        fits in 90 bits), so that the vote bookkeeping of a transfer or a
+        delegation writes fewer storage slots than ERC20Votes (the layout
+        is described at the state variables below).
 @custom:security DEFAULT_ADMIN_ROLE (the Timelock after deployment) grants
         and revokes MINTER_ROLE. Only MINTER_ROLE holders (ProofOfKnowledge,
         the Timelock) may `mint`, and never beyond the cap. Every other entry
@@ -36,16 +39,19 @@ initializes: access_control
 uses: eip712_domain_separator
 
 exports: (
-    # ERC-20 reads and approvals come straight from snekmate. `transfer`,
-    # `transferFrom`, `burn`, `burn_from` and `mint` are re-implemented below
-    # because they must move voting power; `set_minter`, `is_minter`, `owner`,
-    # `transfer_ownership` and `renounce_ownership` are left out on purpose:
-    # minting is governed by MINTER_ROLE of `access_control` instead.
+    # ERC-20 metadata, allowances, permit and the supply come straight from
+    # snekmate. Balances live in this contract's packed account words (with
+    # the delegate), so `balanceOf` and every function that moves tokens —
+    # `transfer`, `transferFrom`, `burn`, `burn_from`, `mint` — are
+    # re-implemented below, with snekmate's checks and revert strings;
+    # snekmate's own `balanceOf` map stays empty and is not exported.
+    # `set_minter`, `is_minter`, `owner`, `transfer_ownership` and
+    # `renounce_ownership` are left out on purpose: minting is governed by
+    # MINTER_ROLE of `access_control` instead.
     erc20.name,
     erc20.symbol,
     erc20.decimals,
     erc20.totalSupply,
-    erc20.balanceOf,
     erc20.allowance,
     erc20.approve,
     erc20.permit,
@@ -70,13 +76,26 @@ DELEGATION_TYPEHASH: public(constant(bytes32)) = keccak256(
 # @dev The most genesis recipients a deployment may name.
 MAX_GENESIS: constant(uint256) = 64
 
-# @dev Checkpoints are packed into one word: block number above bit 208,
-# the value in the low 208 bits (the cap is far below 2**208).
-_KEY_SHIFT: constant(uint256) = 208
-_VALUE_MASK: constant(uint256) = 2**208 - 1
+# @dev An account word holds the balance in the low 96 bits and the
+# delegate above them. Balances never exceed the cap (< 2**90).
+_BALANCE_MASK: constant(uint256) = 2**96 - 1
+_DELEGATE_SHIFT: constant(uint256) = 96
+
+# @dev A checkpoint is 128 bits: its block number above bit 90, the value in
+# the low 90 bits (every value is at most the cap, < 2**90).
+_VALUE_BITS: constant(uint256) = 90
+_VALUE_MASK: constant(uint256) = 2**90 - 1
+_ENTRY_BITS: constant(uint256) = 128
+_ENTRY_MASK: constant(uint256) = 2**128 - 1
+
+# @dev Checkpoint block numbers must fit their 38 bits (2.7e11 blocks).
+_MAX_BLOCK: constant(uint256) = 2**38 - 1
 
 # @dev Upper bound on binary-search iterations (2**64 checkpoints).
 _MAX_SEARCH: constant(uint256) = 64
+
+# @dev History keys: the trace (at most 161 bits) above a 64-bit word index.
+_INDEX_BITS: constant(uint256) = 64
 
 # @dev The trace of the total supply: above every address, so it never
 # collides with a delegate's trace.
@@ -89,15 +108,19 @@ struct Checkpoint:
     votes: uint208
 
 
-# @dev The account each holder has delegated its voting power to.
-delegates: public(HashMap[address, address])
+# @dev Each holder's packed account word: delegate << 96 | balance.
+_accounts: HashMap[address, uint256]
 
-# @dev Packed checkpoints of each trace, by position. A delegate's votes are
-# the trace `convert(delegate, uint256)`; the total supply is SUPPLY_TRACE.
-_traces: HashMap[uint256, HashMap[uint256, uint256]]
+# @dev The head of each trace: its checkpoint count above bit 128 and its
+# latest checkpoint in the low 128 bits. A delegate's votes are the trace
+# `convert(delegate, uint256)`; the total supply is _SUPPLY_TRACE.
+_heads: HashMap[uint256, uint256]
 
-# @dev Number of checkpoints of each trace.
-_trace_length: HashMap[uint256, uint256]
+# @dev The older checkpoints of each trace (all but the latest), two per
+# word: checkpoint i of trace t is in the word at key t << 64 | i // 2, low
+# half if i is even, high half if odd. So every other new checkpoint writes
+# to a word already in use. (One flat map: one hash per access.)
+_history: HashMap[uint256, uint256]
 
 
 # @dev Emitted when `delegator` changes its delegate.
@@ -146,8 +169,7 @@ def transfer(to: address, amount: uint256) -> bool:
     @param amount The amount in wei.
     @return bool Always True (reverts on failure).
     """
-    erc20._transfer(msg.sender, to, amount)
-    self._move_voting_power(self.delegates[msg.sender], self.delegates[to], amount)
+    self._transfer(msg.sender, to, amount)
     return True
 
 
@@ -162,8 +184,7 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
     @return bool Always True (reverts on failure).
     """
     erc20._spend_allowance(owner, msg.sender, amount)
-    erc20._transfer(owner, to, amount)
-    self._move_voting_power(self.delegates[owner], self.delegates[to], amount)
+    self._transfer(owner, to, amount)
     return True
 
 
@@ -236,6 +257,28 @@ def delegateBySig(delegatee: address, nonce: uint256, expiry: uint256, v: uint8,
 
 @external
 @view
+def balanceOf(owner: address) -> uint256:
+    """
+    @notice The AZR balance of `owner`.
+    @param owner The account.
+    @return uint256 The balance in wei.
+    """
+    return self._accounts[owner] & _BALANCE_MASK
+
+
+@external
+@view
+def delegates(account: address) -> address:
+    """
+    @notice The account `account` has delegated its voting power to.
+    @param account The holder.
+    @return address The delegate (the zero address: none).
+    """
+    return self._delegate_of(self._accounts[account])
+
+
+@external
+@view
 def clock() -> uint48:
     """
     @notice The EIP-6372 clock: the current block number.
@@ -298,7 +341,7 @@ def numCheckpoints(account: address) -> uint32:
     @param account The delegate.
     @return uint32 The checkpoint count.
     """
-    return convert(self._trace_length[convert(account, uint256)], uint32)
+    return convert(self._heads[convert(account, uint256)] >> _ENTRY_BITS, uint32)
 
 
 @external
@@ -311,11 +354,38 @@ def checkpoints(account: address, pos: uint32) -> Checkpoint:
     @return Checkpoint The block it starts at and the votes from then on.
     """
     trace: uint256 = convert(account, uint256)
-    assert convert(pos, uint256) < self._trace_length[trace], "token: checkpoint out of range"
-    packed: uint256 = self._traces[trace][convert(pos, uint256)]
+    head: uint256 = self._heads[trace]
+    n: uint256 = head >> _ENTRY_BITS
+    i: uint256 = convert(pos, uint256)
+    assert i < n, "token: checkpoint out of range"
+    entry: uint256 = head & _ENTRY_MASK
+    if i != n - 1:
+        entry = self._history_entry(trace, i)
     return Checkpoint(
-        fromBlock=convert(packed >> _KEY_SHIFT, uint48), votes=convert(packed & _VALUE_MASK, uint208)
+        fromBlock=convert(entry >> _VALUE_BITS, uint48), votes=convert(entry & _VALUE_MASK, uint208)
     )
+
+
+@internal
+def _transfer(owner: address, to: address, amount: uint256):
+    """
+    @dev Moves `amount` from `owner` to `to` (snekmate's checks and event)
+         and the matching votes between their delegates.
+    @param owner The sender.
+    @param to The receiver.
+    @param amount The amount in wei.
+    """
+    assert owner != empty(address), "erc20: transfer from the zero address"
+    assert to != empty(address), "erc20: transfer to the zero address"
+    owner_word: uint256 = self._accounts[owner]
+    assert owner_word & _BALANCE_MASK >= amount, "erc20: transfer amount exceeds balance"
+    # The balance field absorbs the change: no borrow from or carry into the delegate.
+    self._accounts[owner] = unsafe_sub(owner_word, amount)
+    # Read after the write, so that a transfer to oneself sees the debit.
+    to_word: uint256 = self._accounts[to]
+    self._accounts[to] = unsafe_add(to_word, amount)
+    log IERC20.Transfer(sender=owner, receiver=to, value=amount)
+    self._move_voting_power(self._delegate_of(owner_word), self._delegate_of(to_word), amount)
 
 
 @internal
@@ -325,10 +395,16 @@ def _mint(owner: address, amount: uint256):
     @param owner The receiver.
     @param amount The amount in wei.
     """
-    assert erc20.totalSupply + amount <= CAP, "token: cap exceeded"
-    erc20._mint(owner, amount)
+    supply: uint256 = erc20.totalSupply + amount
+    assert supply <= CAP, "token: cap exceeded"
+    assert owner != empty(address), "erc20: mint to the zero address"
+    erc20.totalSupply = supply
+    word: uint256 = self._accounts[owner]
+    # The new balance is at most the cap: no carry into the delegate.
+    self._accounts[owner] = unsafe_add(word, amount)
+    log IERC20.Transfer(sender=empty(address), receiver=owner, value=amount)
     self._push(_SUPPLY_TRACE, amount, True)
-    self._move_voting_power(empty(address), self.delegates[owner], amount)
+    self._move_voting_power(empty(address), self._delegate_of(word), amount)
 
 
 @internal
@@ -338,9 +414,14 @@ def _burn(owner: address, amount: uint256):
     @param owner The account whose tokens are burned.
     @param amount The amount in wei.
     """
-    erc20._burn(owner, amount)
+    assert owner != empty(address), "erc20: burn from the zero address"
+    word: uint256 = self._accounts[owner]
+    assert word & _BALANCE_MASK >= amount, "erc20: burn amount exceeds balance"
+    self._accounts[owner] = unsafe_sub(word, amount)
+    erc20.totalSupply = unsafe_sub(erc20.totalSupply, amount)
+    log IERC20.Transfer(sender=owner, receiver=empty(address), value=amount)
     self._push(_SUPPLY_TRACE, amount, False)
-    self._move_voting_power(self.delegates[owner], empty(address), amount)
+    self._move_voting_power(self._delegate_of(word), empty(address), amount)
 
 
 @internal
@@ -350,10 +431,23 @@ def _delegate(account: address, delegatee: address):
     @param account The delegator.
     @param delegatee The new delegate.
     """
-    previous: address = self.delegates[account]
-    self.delegates[account] = delegatee
+    word: uint256 = self._accounts[account]
+    previous: address = self._delegate_of(word)
+    balance: uint256 = word & _BALANCE_MASK
+    self._accounts[account] = (convert(delegatee, uint256) << _DELEGATE_SHIFT) | balance
     log DelegateChanged(delegator=account, fromDelegate=previous, toDelegate=delegatee)
-    self._move_voting_power(previous, delegatee, erc20.balanceOf[account])
+    self._move_voting_power(previous, delegatee, balance)
+
+
+@internal
+@pure
+def _delegate_of(word: uint256) -> address:
+    """
+    @dev The delegate field of an account word.
+    @param word The account word.
+    @return address The delegate.
+    """
+    return convert(word >> _DELEGATE_SHIFT, address)
 
 
 @internal
@@ -369,39 +463,63 @@ def _move_voting_power(src: address, dst: address, amount: uint256):
         return
     if src != empty(address):
         old: uint256 = self._push(convert(src, uint256), amount, False)
-        log DelegateVotesChanged(delegate=src, previousVotes=old, newVotes=old - amount)
+        log DelegateVotesChanged(delegate=src, previousVotes=old, newVotes=unsafe_sub(old, amount))
     if dst != empty(address):
         old: uint256 = self._push(convert(dst, uint256), amount, True)
-        log DelegateVotesChanged(delegate=dst, previousVotes=old, newVotes=old + amount)
+        log DelegateVotesChanged(delegate=dst, previousVotes=old, newVotes=unsafe_add(old, amount))
 
 
 @internal
 def _push(trace: uint256, amount: uint256, increase: bool) -> uint256:
     """
-    @dev Writes a trace's new value at the current block, updating the
-         last checkpoint in place if it is of this block.
-    @param trace The trace: an account's votes or SUPPLY_TRACE.
+    @dev Writes a trace's new value at the current block. A change in the
+         block of the latest checkpoint rewrites the head only; otherwise
+         the latest checkpoint moves to the history (into the free half of
+         a word already in use, or a new word) and the head takes the new
+         one and count + 1.
+    @param trace The trace: an account's votes or _SUPPLY_TRACE.
     @param amount The change, in wei.
     @param increase True to add, False to subtract.
     @return uint256 The value before the change.
     """
-    n: uint256 = self._trace_length[trace]
-    last: uint256 = 0
-    if n != 0:
-        last = self._traces[trace][n - 1]
-    old: uint256 = last & _VALUE_MASK
+    head: uint256 = self._heads[trace]
+    n: uint256 = head >> _ENTRY_BITS
+    latest: uint256 = head & _ENTRY_MASK
+    old: uint256 = latest & _VALUE_MASK
     new: uint256 = 0
     if increase:
+        # At most the total supply, which the cap keeps below 2**90.
         new = old + amount
     else:
         new = old - amount
-    packed: uint256 = (block.number << _KEY_SHIFT) | new
-    if n != 0 and (last >> _KEY_SHIFT) == block.number:
-        self._traces[trace][n - 1] = packed
-    else:
-        self._traces[trace][n] = packed
-        self._trace_length[trace] = n + 1
+    if n != 0 and (latest >> _VALUE_BITS) == block.number:
+        self._heads[trace] = (head & ~_VALUE_MASK) | new
+        return old
+    assert block.number <= _MAX_BLOCK, "token: block number out of range"
+    if n != 0:
+        i: uint256 = unsafe_sub(n, 1)
+        key: uint256 = (trace << _INDEX_BITS) | (i >> 1)
+        if i & 1 == 0:
+            self._history[key] = latest
+        else:
+            self._history[key] = self._history[key] | (latest << _ENTRY_BITS)
+    self._heads[trace] = (unsafe_add(n, 1) << _ENTRY_BITS) | (block.number << _VALUE_BITS) | new
     return old
+
+
+@internal
+@view
+def _history_entry(trace: uint256, i: uint256) -> uint256:
+    """
+    @dev The `i`-th checkpoint of a trace's history (i < count - 1).
+    @param trace The trace.
+    @param i The checkpoint position.
+    @return uint256 The 128-bit checkpoint.
+    """
+    word: uint256 = self._history[(trace << _INDEX_BITS) | (i >> 1)]
+    if i & 1 == 0:
+        return word & _ENTRY_MASK
+    return word >> _ENTRY_BITS
 
 
 @internal
@@ -412,10 +530,7 @@ def _latest(trace: uint256) -> uint256:
     @param trace The trace.
     @return uint256 The value (0 with no checkpoint).
     """
-    n: uint256 = self._trace_length[trace]
-    if n == 0:
-        return 0
-    return self._traces[trace][n - 1] & _VALUE_MASK
+    return self._heads[trace] & _VALUE_MASK
 
 
 @internal
@@ -427,24 +542,22 @@ def _lookup(trace: uint256, timepoint: uint256) -> uint256:
     @param timepoint The block number.
     @return uint256 The value (0 before the first checkpoint).
     """
-    n: uint256 = self._trace_length[trace]
-    if n == 0:
-        return 0
-    # Fast path: the latest checkpoint is usually older than the snapshot.
-    last: uint256 = self._traces[trace][n - 1]
-    if (last >> _KEY_SHIFT) <= timepoint:
-        return last & _VALUE_MASK
-    # Binary search in [0, n - 1) for the first checkpoint after `timepoint`.
+    head: uint256 = self._heads[trace]
+    # Fast path (also the empty trace, whose head is 0): the latest
+    # checkpoint is usually older than the snapshot.
+    if ((head & _ENTRY_MASK) >> _VALUE_BITS) <= timepoint:
+        return head & _VALUE_MASK
+    # Binary search in the history [0, n - 1) for the first checkpoint after `timepoint`.
     low: uint256 = 0
-    high: uint256 = n - 1
+    high: uint256 = unsafe_sub(head >> _ENTRY_BITS, 1)
     for _: uint256 in range(_MAX_SEARCH):
         if low >= high:
             break
         mid: uint256 = unsafe_div(unsafe_add(low, high), 2)
-        if (self._traces[trace][mid] >> _KEY_SHIFT) > timepoint:
+        if (self._history_entry(trace, mid) >> _VALUE_BITS) > timepoint:
             high = mid
         else:
             low = unsafe_add(mid, 1)
     if low == 0:
         return 0
-    return self._traces[trace][low - 1] & _VALUE_MASK
+    return self._history_entry(trace, low - 1) & _VALUE_MASK
