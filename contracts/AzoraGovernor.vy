@@ -116,26 +116,35 @@ _QUORUM_DENOMINATOR: constant(uint256) = 100
 
 _MASK_8: constant(uint256) = 2**8 - 1
 _MASK_32: constant(uint256) = 2**32 - 1
+_MASK_44: constant(uint256) = 2**44 - 1
 _MASK_48: constant(uint256) = 2**48 - 1
-_MASK_96: constant(uint256) = 2**96 - 1
+_MASK_90: constant(uint256) = 2**90 - 1
 _MASK_128: constant(uint256) = 2**128 - 1
 _MASK_160: constant(uint256) = 2**160 - 1
 
-# @dev A proposal's core word (`_cores`): proposer in bits 0..159, snapshot
-# block in 160..207, voting period (deadline - snapshot) in 208..239, review
-# verdict in 240..247, canceled flag at bit 248. Zero for an unknown id.
+# @dev A proposal's core word (`_cores`), written by `propose`: proposer in
+# bits 0..159, snapshot block in 160..207, voting period (deadline -
+# snapshot) in 208..239, review verdict in 240..247, canceled flag at bit
+# 248. Zero for an unknown id.
 _SNAPSHOT_SHIFT: constant(uint256) = 160
 _DURATION_SHIFT: constant(uint256) = 208
 _VERDICT_SHIFT: constant(uint256) = 240
 _CANCELED: constant(uint256) = 2**248
 
-# @dev A proposal's tally word (`_tallies`): against votes in bits 0..95,
-# for votes in 96..191, ETA (timestamp) in 192..239, executed flag at bit
-# 248. Votes fit in 96 bits: they never exceed AZR's cap (10**27 < 2**96).
-# Queue and execute update a word voting already made non-zero.
-_FOR_SHIFT: constant(uint256) = 96
-_ETA_SHIFT: constant(uint256) = 192
-_EXECUTED: constant(uint256) = 2**248
+# @dev A proposal's tally word (`_tallies`), written by votes against or
+# for: against in bits 0..89, for in 90..179, and a copy of the snapshot
+# (bits 180..223) and voting period (224..255), so that every vote after
+# the first reads this one word. Zero until then. Votes fit in 90 bits:
+# they never exceed AZR's cap (10**27 < 2**90).
+_FOR_SHIFT: constant(uint256) = 90
+_TALLY_SNAPSHOT_SHIFT: constant(uint256) = 180
+_TALLY_DURATION_SHIFT: constant(uint256) = 224
+
+# @dev A proposal's outcome word (`_outcomes`): abstain votes in bits
+# 0..127, the ETA (timestamp) in 128..175, executed flag at bit 255.
+# `execute` reads and writes this word only.
+_ETA_SHIFT: constant(uint256) = 128
+_EXECUTED: constant(uint256) = 2**255
 
 # @dev The settings word (`_settings`): voting delay (blocks) in bits
 # 0..47, voting period (blocks) in 48..79, grace period (seconds) in
@@ -176,14 +185,18 @@ nonces: public(HashMap[address, uint256])
 # @dev Each proposal's core word (see `_SNAPSHOT_SHIFT`).
 _cores: HashMap[uint256, uint256]
 
-# @dev Each proposal's against / for tally, ETA and executed flag (see `_FOR_SHIFT`).
+# @dev Each proposal's against / for tally and snapshot copy (see `_FOR_SHIFT`).
 _tallies: HashMap[uint256, uint256]
 
-# @dev Each proposal's abstain tally.
-_abstains: HashMap[uint256, uint256]
+# @dev Each proposal's abstain tally, ETA and executed flag (see `_ETA_SHIFT`).
+_outcomes: HashMap[uint256, uint256]
 
-# @dev Whether an account has voted on a proposal.
-_voted: HashMap[uint256, HashMap[address, bool]]
+# @dev Whether an account has voted on a proposal, keyed by proposalId XOR
+# account (one hash per access instead of a nested map's two). Two pairs
+# share a key only if their ids agree on the top 96 bits and the XOR of
+# their ids' low 160 bits equals the XOR of the accounts: a 2**128
+# birthday search, or 2**256 / (addresses held) for a chosen victim.
+_voted: HashMap[uint256, bool]
 
 # @dev The reason hash and attestation uid of each proposal's latest review.
 _reviews: HashMap[uint256, Review]
@@ -310,6 +323,8 @@ def __init__(
 
 
 @external
+# Re-entrancy is harmless here: the only calls out are static (token reads).
+@reentrant
 def propose(
     targets: DynArray[address, MAX_ACTIONS],
     values: DynArray[uint256, MAX_ACTIONS],
@@ -329,7 +344,13 @@ def propose(
     @param description The proposal's text; its keccak256 is part of the id.
     @return uint256 The proposal id (`hashProposal`).
     """
-    assert self._is_valid_description_for_proposer(msg.sender, description), "governor: proposer restricted"
+    # Only the last 52 bytes matter: passing the whole description to an
+    # internal function would reserve MAX_DESCRIPTION bytes of memory below
+    # this frame, which every later memory access pays for.
+    length: uint256 = len(description)
+    if length >= 52:
+        tail: Bytes[52] = convert(slice(description, length - 52, 52), Bytes[52])
+        assert self._is_valid_suffix_for_proposer(msg.sender, tail), "governor: proposer restricted"
     settings: uint256 = self._settings
     threshold: uint256 = settings >> _THRESHOLD_SHIFT
     if threshold != 0:
@@ -386,13 +407,13 @@ def queue(
     proposal_id: uint256 = convert(keccak256(abi_encode(targets, values, calldatas, descriptionHash)), uint256)
     core: uint256 = self._cores[proposal_id]
     assert core != 0, "governor: unknown proposal"
-    tally: uint256 = self._tallies[proposal_id]
-    assert self._state(proposal_id, core, tally) == SUCCEEDED, "governor: proposal not successful"
+    outcome: uint256 = self._outcomes[proposal_id]
+    assert self._state(core, self._tallies[proposal_id], outcome) == SUCCEEDED, "governor: proposal not successful"
 
     delay: uint256 = staticcall _TIMELOCK.get_minimum_delay()
     eta: uint256 = block.timestamp + delay
     assert eta <= _MASK_48, "governor: eta overflow"
-    self._tallies[proposal_id] = tally | (eta << _ETA_SHIFT)
+    self._outcomes[proposal_id] = outcome | (eta << _ETA_SHIFT)
     extcall _TIMELOCK.schedule_batch(
         targets, values, calldatas, empty(bytes32), self._timelock_salt(descriptionHash), delay
     )
@@ -419,14 +440,14 @@ def execute(
     @return uint256 The proposal id.
     """
     proposal_id: uint256 = convert(keccak256(abi_encode(targets, values, calldatas, descriptionHash)), uint256)
-    # Only a queued proposal has an ETA: the core word is not needed.
-    tally: uint256 = self._tallies[proposal_id]
-    eta: uint256 = (tally >> _ETA_SHIFT) & _MASK_48
-    assert eta != 0 and tally & _EXECUTED == 0, "governor: proposal not queued"
+    # Only a queued proposal has an ETA: the outcome word is all it takes.
+    outcome: uint256 = self._outcomes[proposal_id]
+    eta: uint256 = (outcome >> _ETA_SHIFT) & _MASK_48
+    assert eta != 0 and outcome & _EXECUTED == 0, "governor: proposal not queued"
     assert block.timestamp >= eta, "governor: proposal not ready"
     assert block.timestamp < eta + ((self._settings >> _GRACE_SHIFT) & _MASK_48), "governor: proposal expired"
 
-    self._tallies[proposal_id] = tally | _EXECUTED
+    self._outcomes[proposal_id] = outcome | _EXECUTED
     extcall _TIMELOCK.execute_batch(
         targets, values, calldatas, empty(bytes32), self._timelock_salt(descriptionHash), value=msg.value
     )
@@ -460,6 +481,8 @@ def cancel(
 
 
 @external
+# Re-entrancy is harmless here: the only calls out are static (token reads).
+@reentrant
 def castVote(proposalId: uint256, support: uint8) -> uint256:
     """
     @notice Casts the caller's vote: 0 against, 1 for, 2 abstain, with its
@@ -468,10 +491,46 @@ def castVote(proposalId: uint256, support: uint8) -> uint256:
     @param support The vote type.
     @return uint256 The weight counted.
     """
-    return self._cast_vote(proposalId, msg.sender, support, "")
+    # The body of `_cast_vote`, written out: the internal call would cost
+    # every plain vote ~120 gas. Keep the two in step.
+    tally: uint256 = self._tallies[proposalId]
+    snapshot: uint256 = 0
+    duration: uint256 = 0
+    if tally != 0:
+        # Votes were counted, so the proposal exists and was never canceled.
+        snapshot = (tally >> _TALLY_SNAPSHOT_SHIFT) & _MASK_44
+        duration = tally >> _TALLY_DURATION_SHIFT
+    else:
+        core: uint256 = self._cores[proposalId]
+        assert core != 0, "governor: unknown proposal"
+        assert core & _CANCELED == 0, "governor: vote not currently active"
+        snapshot = (core >> _SNAPSHOT_SHIFT) & _MASK_48
+        duration = (core >> _DURATION_SHIFT) & _MASK_32
+        tally = (snapshot << _TALLY_SNAPSHOT_SHIFT) | (duration << _TALLY_DURATION_SHIFT)
+    # Both fields are far below 2**255: the sum cannot overflow.
+    assert snapshot < block.number and block.number <= unsafe_add(snapshot, duration), "governor: vote not currently active"
+    assert support <= _ABSTAIN, "governor: invalid vote type"
+    ballot: uint256 = proposalId ^ convert(msg.sender, uint256)
+    assert not self._voted[ballot], "governor: vote already cast"
+    self._voted[ballot] = True
+
+    weight: uint256 = staticcall _TOKEN.getPastVotes(msg.sender, snapshot)
+    if support == _ABSTAIN:
+        outcome: uint256 = self._outcomes[proposalId]
+        assert weight <= unsafe_sub(_MASK_128, outcome & _MASK_128), "governor: tally overflow"
+        self._outcomes[proposalId] = unsafe_add(outcome, weight)
+    else:
+        offset: uint256 = convert(support, uint256) * _FOR_SHIFT
+        # The field stays below 2**90, so the addition never carries out of it.
+        assert weight <= unsafe_sub(_MASK_90, (tally >> offset) & _MASK_90), "governor: tally overflow"
+        self._tallies[proposalId] = unsafe_add(tally, weight << offset)
+    log VoteCast(voter=msg.sender, proposalId=proposalId, support=support, weight=weight, reason="")
+    return weight
 
 
 @external
+# Re-entrancy is harmless here: the only calls out are static (token reads).
+@reentrant
 def castVoteWithReason(proposalId: uint256, support: uint8, reason: String[MAX_REASON]) -> uint256:
     """
     @notice As `castVote`, with a reason logged in VoteCast.
@@ -480,10 +539,14 @@ def castVoteWithReason(proposalId: uint256, support: uint8, reason: String[MAX_R
     @param reason The voter's explanation.
     @return uint256 The weight counted.
     """
-    return self._cast_vote(proposalId, msg.sender, support, reason)
+    weight: uint256 = self._cast_vote(proposalId, msg.sender, support)
+    log VoteCast(voter=msg.sender, proposalId=proposalId, support=support, weight=weight, reason=reason)
+    return weight
 
 
 @external
+# Re-entrancy is harmless here: the only calls out are static (token reads, ERC-1271 check).
+@reentrant
 def castVoteBySig(proposalId: uint256, support: uint8, voter: address, signature: Bytes[65]) -> uint256:
     """
     @notice Casts `voter`'s vote on the strength of its EIP-712 `Ballot`
@@ -502,7 +565,9 @@ def castVoteBySig(proposalId: uint256, support: uint8, voter: address, signature
         keccak256(abi_encode(BALLOT_TYPEHASH, proposalId, support, voter, nonce))
     )
     assert self._is_valid_signature(voter, digest, signature), "governor: invalid signature"
-    return self._cast_vote(proposalId, voter, support, "")
+    weight: uint256 = self._cast_vote(proposalId, voter, support)
+    log VoteCast(voter=voter, proposalId=proposalId, support=support, weight=weight, reason="")
+    return weight
 
 
 @external
@@ -552,7 +617,7 @@ def setVotingDelay(newVotingDelay: uint256):
     """
     @notice Sets the blocks between a proposal and its snapshot. Only the
             Timelock (re-entered from `execute`).
-    @param newVotingDelay The new delay in blocks (>= 1).
+    @param newVotingDelay The new delay in blocks (1 .. 2**32 - 1).
     """
     assert msg.sender == _TIMELOCK.address, "governor: caller is not the timelock"
     self._set_voting_delay(newVotingDelay)
@@ -563,7 +628,7 @@ def setVotingDelay(newVotingDelay: uint256):
 def setVotingPeriod(newVotingPeriod: uint256):
     """
     @notice Sets the length of voting for new proposals. Only the Timelock.
-    @param newVotingPeriod The new period in blocks (>= 1).
+    @param newVotingPeriod The new period in blocks (1 .. 2**32 - 1).
     """
     assert msg.sender == _TIMELOCK.address, "governor: caller is not the timelock"
     self._set_voting_period(newVotingPeriod)
@@ -636,7 +701,7 @@ def state(proposalId: uint256) -> uint8:
     """
     core: uint256 = self._cores[proposalId]
     assert core != 0, "governor: unknown proposal"
-    return self._state(proposalId, core, self._tallies[proposalId])
+    return self._state(core, self._tallies[proposalId], self._outcomes[proposalId])
 
 
 @external
@@ -699,7 +764,7 @@ def proposalEta(proposalId: uint256) -> uint256:
     @param proposalId The proposal.
     @return uint256 The ETA timestamp (0 if never queued).
     """
-    return (self._tallies[proposalId] >> _ETA_SHIFT) & _MASK_48
+    return (self._outcomes[proposalId] >> _ETA_SHIFT) & _MASK_48
 
 
 @external
@@ -722,7 +787,7 @@ def hasVoted(proposalId: uint256, account: address) -> bool:
     @param account The account.
     @return bool True once it has voted.
     """
-    return self._voted[proposalId][account]
+    return self._voted[proposalId ^ convert(account, uint256)]
 
 
 @external
@@ -736,7 +801,7 @@ def proposalVotes(proposalId: uint256) -> (uint256, uint256, uint256):
     @return uint256 Abstain votes.
     """
     tally: uint256 = self._tallies[proposalId]
-    return tally & _MASK_96, (tally >> _FOR_SHIFT) & _MASK_96, self._abstains[proposalId]
+    return tally & _MASK_90, (tally >> _FOR_SHIFT) & _MASK_90, self._outcomes[proposalId] & _MASK_128
 
 
 @external
@@ -913,16 +978,16 @@ def DOMAIN_SEPARATOR() -> bytes32:
 
 @internal
 @view
-def _state(proposal_id: uint256, core: uint256, tally: uint256) -> uint8:
+def _state(core: uint256, tally: uint256, outcome: uint256) -> uint8:
     """
     @dev The state of an existing proposal (OpenZeppelin's order of checks,
          plus Expired after the grace period).
-    @param proposal_id The proposal.
     @param core Its core word.
     @param tally Its tally word.
+    @param outcome Its outcome word.
     @return uint8 The state.
     """
-    if tally & _EXECUTED != 0:
+    if outcome & _EXECUTED != 0:
         return EXECUTED
     if core & _CANCELED != 0:
         return CANCELED
@@ -931,71 +996,81 @@ def _state(proposal_id: uint256, core: uint256, tally: uint256) -> uint8:
         return PENDING
     if snapshot + ((core >> _DURATION_SHIFT) & _MASK_32) >= block.number:
         return ACTIVE
-    eta: uint256 = (tally >> _ETA_SHIFT) & _MASK_48
+    eta: uint256 = (outcome >> _ETA_SHIFT) & _MASK_48
     if eta != 0:
         if block.timestamp >= eta + ((self._settings >> _GRACE_SHIFT) & _MASK_48):
             return EXPIRED
         return QUEUED
-    if self._succeeded(proposal_id, core, tally):
+    if self._succeeded(core, tally, outcome):
         return SUCCEEDED
     return DEFEATED
 
 
 @internal
 @view
-def _succeeded(proposal_id: uint256, core: uint256, tally: uint256) -> bool:
+def _succeeded(core: uint256, tally: uint256, outcome: uint256) -> bool:
     """
     @dev Whether a closed proposal passed: for > against, the two-thirds
          supermajority if flagged, and quorum(snapshot) <= for + abstain.
          The cheap checks come first; the quorum needs a token call.
-    @param proposal_id The proposal.
     @param core Its core word.
     @param tally Its tally word.
+    @param outcome Its outcome word.
     @return bool True if it succeeded.
     """
-    against: uint256 = tally & _MASK_96
-    for_votes: uint256 = (tally >> _FOR_SHIFT) & _MASK_96
+    against: uint256 = tally & _MASK_90
+    for_votes: uint256 = (tally >> _FOR_SHIFT) & _MASK_90
     if for_votes <= against:
         return False
     if self._verdict_of(core) == VERDICT_FLAG and 3 * for_votes < 2 * (for_votes + against):
         return False
     snapshot: uint256 = (core >> _SNAPSHOT_SHIFT) & _MASK_48
-    return self._quorum(snapshot) <= for_votes + self._abstains[proposal_id]
+    return self._quorum(snapshot) <= for_votes + (outcome & _MASK_128)
 
 
 @internal
-def _cast_vote(proposal_id: uint256, voter: address, support: uint8, reason: String[MAX_REASON]) -> uint256:
+def _cast_vote(proposal_id: uint256, voter: address, support: uint8) -> uint256:
     """
-    @dev Counts `voter`'s votes at the snapshot once, while Active.
+    @dev Counts `voter`'s votes at the snapshot once, while Active. The
+         snapshot and period come from the tally word once a vote against
+         or for has been counted, else from the core word. `castVote`
+         repeats this body inline.
     @param proposal_id The proposal.
     @param voter The voter.
     @param support 0 against, 1 for, 2 abstain.
-    @param reason The reason logged.
-    @return uint256 The weight counted.
+    @return uint256 The weight counted (the caller logs VoteCast).
     """
-    core: uint256 = self._cores[proposal_id]
-    assert core != 0, "governor: unknown proposal"
-    snapshot: uint256 = (core >> _SNAPSHOT_SHIFT) & _MASK_48
-    assert (
-        core & _CANCELED == 0
-        and snapshot < block.number
-        and block.number <= snapshot + ((core >> _DURATION_SHIFT) & _MASK_32)
-    ), "governor: vote not currently active"
+    tally: uint256 = self._tallies[proposal_id]
+    snapshot: uint256 = 0
+    duration: uint256 = 0
+    if tally != 0:
+        # Votes were counted, so the proposal exists and was never canceled.
+        snapshot = (tally >> _TALLY_SNAPSHOT_SHIFT) & _MASK_44
+        duration = tally >> _TALLY_DURATION_SHIFT
+    else:
+        core: uint256 = self._cores[proposal_id]
+        assert core != 0, "governor: unknown proposal"
+        assert core & _CANCELED == 0, "governor: vote not currently active"
+        snapshot = (core >> _SNAPSHOT_SHIFT) & _MASK_48
+        duration = (core >> _DURATION_SHIFT) & _MASK_32
+        tally = (snapshot << _TALLY_SNAPSHOT_SHIFT) | (duration << _TALLY_DURATION_SHIFT)
+    # Both fields are far below 2**255: the sum cannot overflow.
+    assert snapshot < block.number and block.number <= unsafe_add(snapshot, duration), "governor: vote not currently active"
     assert support <= _ABSTAIN, "governor: invalid vote type"
-    assert not self._voted[proposal_id][voter], "governor: vote already cast"
-    self._voted[proposal_id][voter] = True
+    ballot: uint256 = proposal_id ^ convert(voter, uint256)
+    assert not self._voted[ballot], "governor: vote already cast"
+    self._voted[ballot] = True
 
     weight: uint256 = staticcall _TOKEN.getPastVotes(voter, snapshot)
     if support == _ABSTAIN:
-        self._abstains[proposal_id] += weight
+        outcome: uint256 = self._outcomes[proposal_id]
+        assert weight <= unsafe_sub(_MASK_128, outcome & _MASK_128), "governor: tally overflow"
+        self._outcomes[proposal_id] = unsafe_add(outcome, weight)
     else:
-        tally: uint256 = self._tallies[proposal_id]
-        offset: uint256 = 0
-        if support == _FOR:
-            offset = _FOR_SHIFT
-        assert ((tally >> offset) & _MASK_96) + weight <= _MASK_96, "governor: tally overflow"
-        self._tallies[proposal_id] = tally + (weight << offset)
-    log VoteCast(voter=voter, proposalId=proposal_id, support=support, weight=weight, reason=reason)
+        offset: uint256 = convert(support, uint256) * _FOR_SHIFT
+        # The field stays below 2**90, so the addition never carries out of it.
+        assert weight <= unsafe_sub(_MASK_90, (tally >> offset) & _MASK_90), "governor: tally overflow"
+        self._tallies[proposal_id] = unsafe_add(tally, weight << offset)
     return weight
 
 
@@ -1024,20 +1099,17 @@ def _is_valid_signature(signer: address, digest: bytes32, signature: Bytes[65]) 
 
 
 @internal
-@view
-def _is_valid_description_for_proposer(proposer: address, description: String[MAX_DESCRIPTION]) -> bool:
+@pure
+def _is_valid_suffix_for_proposer(proposer: address, tail: Bytes[52]) -> bool:
     """
-    @dev OpenZeppelin's `_isValidDescriptionForProposer`: a description
-         ending in "#proposer=0x" and 40 hex digits (any case) is valid only
-         for that address; any other description is valid for anyone.
+    @dev OpenZeppelin's `_isValidDescriptionForProposer` on the last 52
+         bytes of a description: one ending in "#proposer=0x" and 40 hex
+         digits (any case) is valid only for that address; any other
+         description is valid for anyone.
     @param proposer The caller of `propose`.
-    @param description The description.
+    @param tail The last 52 bytes of the description.
     @return bool True if `proposer` may propose it.
     """
-    length: uint256 = len(description)
-    if length < 52:
-        return True
-    tail: Bytes[52] = convert(slice(description, length - 52, 52), Bytes[52])
     if slice(tail, 0, 12) != b"#proposer=0x":
         return True
     # Hex digits 0..19 are in the first word, 20..39 at the end of the second.
@@ -1139,9 +1211,10 @@ def _update_quorum_numerator(numerator: uint256):
 def _set_voting_delay(delay: uint256):
     """
     @dev Writes the voting delay into the settings word.
-    @param delay Blocks, 1 .. 2**48 - 1.
+    @param delay Blocks, 1 .. 2**32 - 1 (so that snapshots fit the 44 bits
+           the tally word keeps of them).
     """
-    assert delay != 0 and delay <= _MASK_48, "governor: invalid voting delay"
+    assert delay != 0 and delay <= _MASK_32, "governor: invalid voting delay"
     settings: uint256 = self._settings
     self._settings = (settings & ~_MASK_48) | delay
     log VotingDelaySet(oldVotingDelay=settings & _MASK_48, newVotingDelay=delay)
