@@ -29,10 +29,13 @@ from api.routes import (
     attestations,
     credentials,
     delegates,
+    governance,
     health,
     ledger,
     oracle_sets,
     oracles,
+    proposals,
+    relay,
     rewards,
     token,
 )
@@ -127,8 +130,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     for module in (accounts, token, delegates, ledger):
         app.include_router(module.router, responses=problem_responses(400, 422, 429, 503))
     app.include_router(oracles.router, responses=problem_responses(429))
-    for module in (attestations, credentials, rewards, oracle_sets):
+    for module in (attestations, credentials, rewards, oracle_sets, proposals, governance):
         app.include_router(module.router, responses=problem_responses(400, 422, 429, 503))
+    app.include_router(relay.router)  # wallet-signed writes; each route lists its own problems
 
     # add_middleware wraps: the last one added is the outermost.
     if redis is not None:

@@ -10,7 +10,18 @@ import httpx
 
 class RpcCallError(Exception):
     """A JSON-RPC call failed (transport error, HTTP error, or an error object in the reply).
-    Check that RPC_URL points at a running node of the indexed chain."""
+    Check that RPC_URL points at a running node of the indexed chain.
+
+    `replied` is True when the node answered with an error object (the call itself failed,
+    e.g. a revert, whose ABI-encoded reason is in `data`), False for transport failures."""
+
+    def __init__(
+        self, message: str, *, replied: bool = False, code: int | None = None, data: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.replied = replied
+        self.code = code
+        self.data = data
 
 
 class JsonRpcClient:
@@ -36,8 +47,15 @@ class JsonRpcClient:
             raise RpcCallError(f"{method}: {type(exc).__name__}") from None
         if not isinstance(payload, dict) or "result" not in payload:
             error = payload.get("error") if isinstance(payload, dict) else None
-            message = error.get("message") if isinstance(error, dict) else "malformed reply"
-            raise RpcCallError(f"{method}: {message}")
+            if not isinstance(error, dict):
+                raise RpcCallError(f"{method}: malformed reply")
+            code = error.get("code")
+            raise RpcCallError(
+                f"{method}: {error.get('message')}",
+                replied=True,
+                code=code if isinstance(code, int) else None,
+                data=error.get("data"),
+            )
         return payload["result"]
 
     async def quantity(self, method: str) -> int:

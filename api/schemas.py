@@ -11,11 +11,22 @@ Conventions every model follows:
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from eth_utils import to_checksum_address
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_HASH = "0x" + "00" * 32
@@ -437,3 +448,325 @@ class SignerSetOut(BaseModel):
     log_index: int
     tx_hash: Hex32
     timestamp: int
+
+
+# --- wallet-signed write relays (api/relay, api/routes/relay.py) ----------------------------------
+
+
+def _address_in(value: Any) -> str:
+    """An address in any letter case (0x + 40 hex digits), as EIP-55 checksummed."""
+    if not isinstance(value, str) or _ADDRESS_IN.fullmatch(value) is None:
+        raise ValueError("not an address; expected 0x followed by 40 hex digits")
+    return to_checksum_address(value)
+
+
+def _hex_bytes(value: Any) -> bytes:
+    """A 0x-prefixed hex string (even length) as bytes."""
+    if not isinstance(value, str) or _HEX_IN.fullmatch(value) is None:
+        raise ValueError("expected 0x followed by an even number of hex digits")
+    return bytes.fromhex(value[2:])
+
+
+_ADDRESS_IN = re.compile(r"0x[0-9a-fA-F]{40}")
+_HEX_IN = re.compile(r"0x(?:[0-9a-fA-F]{2})*")
+
+AddressIn = Annotated[
+    str,
+    BeforeValidator(_address_in),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^0x[0-9a-fA-F]{40}$",
+            "description": "Address, any letter case",
+            "examples": ["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"],
+        }
+    ),
+]
+
+
+def _hex_schema(n: int | None, description: str) -> dict[str, Any]:
+    digits = "*" if n is None else f"{{{2 * n}}}"
+    pattern = f"^0x([0-9a-fA-F]{{2}}){digits}$" if n is None else f"^0x[0-9a-fA-F]{digits}$"
+    return {"type": "string", "pattern": pattern, "description": description}
+
+
+def _sized(n: int) -> Any:
+    def check(value: bytes) -> bytes:
+        if len(value) != n:
+            raise ValueError(f"expected {n} bytes (0x + {2 * n} hex digits), got {len(value)}")
+        return value
+
+    return AfterValidator(check)
+
+
+Bytes32In = Annotated[
+    bytes, BeforeValidator(_hex_bytes), _sized(32), WithJsonSchema(_hex_schema(32, "32 bytes, hex"))
+]
+SignatureIn = Annotated[
+    bytes,
+    BeforeValidator(_hex_bytes),
+    _sized(65),
+    WithJsonSchema(_hex_schema(65, "65-byte signature r || s || v, hex (eth_signTypedData_v4)")),
+]
+MAX_RAW_TRANSACTION_BYTES = 64 * 1024
+RawTransactionHex = Annotated[
+    bytes,
+    BeforeValidator(_hex_bytes),
+    WithJsonSchema(_hex_schema(None, f"Signed transaction, hex (at most {MAX_RAW_TRANSACTION_BYTES} bytes)")),
+]
+
+
+class DelegationIn(BaseModel):
+    """An ERC-5805 delegation signed by the delegator: EIP-712 `Delegation(address delegatee,uint256
+    nonce,uint256 expiry)` under the AzoraToken domain (name "Azora", version "1"). Send either
+    `v`, `r`, `s` or the 65-byte `signature`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delegatee: AddressIn = Field(description="Who receives the delegator's votes (0x0 withdraws them).")
+    nonce: Uint256 = Field(description="The delegator's `nonces()` on the token (shared with permit).")
+    expiry: Uint256 = Field(description="Unix time after which the signature is void.")
+    v: int | None = Field(default=None, ge=0, le=255, description="27 or 28 (0 / 1 accepted).")
+    r: Bytes32In | None = None
+    s: Bytes32In | None = None
+    signature: SignatureIn | None = Field(default=None, description="r || s || v, instead of v, r, s.")
+    delegator: AddressIn | None = Field(
+        default=None, description="Optional: the expected signer; a signature recovering to another is a 422."
+    )
+
+    @model_validator(mode="after")
+    def _one_signature_form(self) -> DelegationIn:
+        parts = (self.v, self.r, self.s)
+        if self.signature is not None:
+            if any(part is not None for part in parts):
+                raise ValueError("send either `signature` or `v`, `r`, `s`, not both")
+        elif any(part is None for part in parts):
+            raise ValueError("a signature is required: `signature`, or all of `v`, `r`, `s`")
+        return self
+
+
+class DelegationRelayedOut(BaseModel):
+    """A relayed `delegateBySig`: broadcast, not yet mined. Follow `tx_hash` on any node or wait
+    for the indexer (`GET /v1/accounts/{delegator}`)."""
+
+    chain_id: int
+    tx_hash: Hex32
+    delegator: ChecksumAddress = Field(description="The signer, recovered from the signature.")
+    delegatee: ChecksumAddress
+    relayer: ChecksumAddress = Field(description="The API relayer that pays the gas.")
+
+
+class VoteIn(BaseModel):
+    """A ballot signed by the voter: EIP-712 `Ballot(uint256 proposalId,uint8 support,address voter,
+    uint256 nonce)` under the AzoraGovernor domain (name "AzoraGovernor", version "1"), with
+    nonce = the governor's `nonces(voter)`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    proposal_id: Uint256
+    support: Literal[0, 1, 2] = Field(description="0 against, 1 for, 2 abstain.")
+    voter: AddressIn
+    signature: SignatureIn
+    reason: str | None = Field(
+        default=None,
+        description="Not relayable: AzoraGovernor has no castVoteWithReasonAndParamsBySig, so a reason is "
+        "refused (422). Vote with a reason by sending castVoteWithReason through POST /v1/tx.",
+    )
+
+
+class VoteRelayedOut(BaseModel):
+    """A relayed `castVoteBySig`: broadcast, not yet mined."""
+
+    chain_id: int
+    tx_hash: Hex32
+    proposal_id: Uint256
+    voter: ChecksumAddress
+    support: int
+    weight: Uint256 = Field(description="The voter's votes at the proposal's snapshot.")
+    relayer: ChecksumAddress
+
+
+class RawTransactionIn(BaseModel):
+    """A transaction the user signed in full (EIP-1559, EIP-2930 or legacy EIP-155): the user pays gas."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    raw_transaction: RawTransactionHex = Field(examples=["0x02f8..."])
+
+    @field_validator("raw_transaction")
+    @classmethod
+    def _not_too_large(cls, value: bytes) -> bytes:
+        if not value:
+            raise ValueError("the raw transaction is empty")
+        if len(value) > MAX_RAW_TRANSACTION_BYTES:
+            raise ValueError(f"the raw transaction exceeds {MAX_RAW_TRANSACTION_BYTES} bytes")
+        return value
+
+
+class RawTransactionRelayedOut(BaseModel):
+    """A broadcast user transaction, not yet mined."""
+
+    chain_id: int
+    tx_hash: Hex32
+    from_: ChecksumAddress = Field(alias="from", description="The sender recovered from the signature.")
+    to: ChecksumAddress = Field(description="The Azora contract it calls.")
+    contract: str = Field(description="That contract's name in the deployment manifest.")
+    nonce: int
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+# --- governance (AzoraGovernor + AzoraTimelock) -----------------------------------------------------
+
+ProposalState = Literal[
+    "pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed"
+]
+SupportName = Literal["against", "for", "abstain"]
+
+
+class VoteTotalsOut(BaseModel):
+    """A proposal's votes (proposalVotes) and how many accounts cast them."""
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    against: Uint256
+    for_: Uint256 = Field(serialization_alias="for")
+    abstain: Uint256
+    voters: int
+
+
+class ChainEventOut(BaseModel):
+    """Where a lifecycle event of a proposal happened."""
+
+    block_number: int
+    tx_hash: Hex32
+    timestamp: int
+
+
+class ProposalLinks(BaseModel):
+    """Where a proposal's details live."""
+
+    self: str
+    votes: str
+
+
+class ProposalOut(BaseModel):
+    """A proposal as listed: its state at the indexed block, votes, quorum and review verdict."""
+
+    proposal_id: Uint256 = Field(description="hashProposal(targets, values, calldatas, descriptionHash).")
+    proposer: ChecksumAddress
+    title: str = Field(description="First line of the description (leading '#' and spaces removed).")
+    description_hash: Hex32 = Field(description="keccak256 of the description (queue / execute take it).")
+    state: ProposalState = Field(description="state(id) at the indexed block.")
+    vote_start: int = Field(description="Snapshot block: votes are read at it; voting opens after it.")
+    vote_end: int = Field(description="Deadline: the last block of voting.")
+    votes: VoteTotalsOut
+    quorum: Uint256 | None = Field(
+        description="quorum(snapshot): for + abstain must reach it; null until the snapshot block is indexed."
+    )
+    quorum_reached: bool | None
+    review_verdict: Literal["approve", "flag"] | None = Field(
+        description="The constitutional review in force (flag: queueing needs for >= 2/3 of for + against)."
+    )
+    eta: int | None = Field(description="Unix time from which the queued proposal can execute.")
+    created_block: int
+    created_tx_hash: Hex32
+    created_timestamp: int
+    links: ProposalLinks
+
+
+class ProposalActionOut(BaseModel):
+    """One call of a proposal."""
+
+    index: int
+    target: ChecksumAddress
+    value: Uint256 = Field(description="Wei sent with the call.")
+    signature: str = Field(description="Empty in OpenZeppelin v5 style: the selector leads the calldata.")
+    calldata: str = Field(pattern="^0x([0-9a-f]{2})*$")
+
+
+class ReviewReasonOut(BaseModel):
+    """One finding of the ethics oracle."""
+
+    rule: str
+    principle: str
+    severity: str
+    message: str
+
+
+class ProposalReviewOut(BaseModel):
+    """The constitutional review in force and, when the ethics oracle's stored reasons hash to the
+    on-chain reason hash, those reasons."""
+
+    verdict: int = Field(description="1 approve, 2 flag.")
+    verdict_name: Literal["approve", "flag"] | None
+    reason_hash: Hex32
+    uid: Hex32 = Field(description="The OracleHub attestation that carried the verdict.")
+    block_number: int
+    reasons_verified: bool = Field(
+        description="True when stored reasons exist and keccak256 of their canonical form equals reason_hash."
+    )
+    reasons: list[ReviewReasonOut] | None = Field(description="Null unless reasons_verified.")
+    constitution_version: str | None
+    evaluator: str | None
+    history: int = Field(description="Reviews posted for this proposal (the latest is in force).")
+
+
+class ProposalDetailOut(ProposalOut):
+    """A proposal in full: description, actions, quorum, review with reasons, lifecycle events."""
+
+    description: str
+    actions: list[ProposalActionOut]
+    quorum_numerator: Uint256 | None = Field(description="Percent of the supply in force at the snapshot.")
+    review: ProposalReviewOut | None
+    queued: ChainEventOut | None
+    executed: ChainEventOut | None
+    canceled: ChainEventOut | None
+    expires_at: int | None = Field(description="eta + the grace period in force: Expired from then on.")
+
+
+class VoteOut(BaseModel):
+    """One vote (castVote, castVoteWithReason or castVoteBySig)."""
+
+    proposal_id: Uint256
+    voter: ChecksumAddress
+    support: int = Field(description="0 against, 1 for, 2 abstain.")
+    support_name: SupportName
+    weight: Uint256 = Field(description="The voter's votes at the proposal's snapshot.")
+    reason: str
+    block_number: int
+    log_index: int
+    tx_hash: Hex32
+    timestamp: int
+
+
+class GovernanceSettingOut(BaseModel):
+    """A governance setting in force and the block that set it."""
+
+    value: Uint256
+    updated_block: int
+
+
+class GovernanceSettingsOut(BaseModel):
+    """The Governor's and the Timelock's settings (null until their event is indexed)."""
+
+    voting_delay: GovernanceSettingOut | None = Field(description="Blocks from proposal to snapshot.")
+    voting_period: GovernanceSettingOut | None = Field(description="Blocks of voting.")
+    proposal_threshold: GovernanceSettingOut | None = Field(description="Past votes a proposer needs (wei).")
+    quorum_numerator: GovernanceSettingOut | None = Field(description="Percent of the past total supply.")
+    grace_period: GovernanceSettingOut | None = Field(description="Seconds a queued proposal can execute.")
+    timelock_min_delay: GovernanceSettingOut | None = Field(description="Seconds between queue and execute.")
+
+
+class GovernanceOut(BaseModel):
+    """Governance at the indexed block: contracts, settings, the quorum a vote would need now,
+    and how many proposals are in each state."""
+
+    governor: ChecksumAddress | None
+    timelock: ChecksumAddress | None
+    as_of: int | None = Field(description="Timestamp of the indexed block.")
+    settings: GovernanceSettingsOut
+    quorum_denominator: int
+    total_supply: Uint256 = Field(description="AZR supply at the indexed block.")
+    quorum_now: Uint256 | None = Field(description="quorum_numerator x total_supply / 100.")
+    proposals: dict[str, int] = Field(description="Proposal count per state (states with none omitted).")

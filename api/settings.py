@@ -12,11 +12,19 @@ server URLs also answer to their conventional unprefixed names (``DATABASE_URL``
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from azora.settings import PROJECT_ROOT
+from azora.settings import get_settings as get_azora_settings
+
 ASYNC_DRIVER = "postgresql+psycopg"
+# The API relayer's keystore and dev password file, under <home>/keystores/ (see api/relay/keys.py).
+RELAYER_DIR = "api-relayer"
+RELAYER_KEYSTORE = "relayer.json"
+RELAYER_PASSWORD_FILE = ".password"
 
 
 def async_database_url(url: str) -> str:
@@ -32,7 +40,7 @@ def async_database_url(url: str) -> str:
 class ApiSettings(BaseSettings):
     """Everything the API process needs to know. The database URL is the only required value."""
 
-    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore", populate_by_name=True)
 
     database_url: str = Field(
         validation_alias=AliasChoices("API_DATABASE_URL", "DATABASE_URL"),
@@ -72,10 +80,61 @@ class ApiSettings(BaseSettings):
         default=5_000, ge=0, description="PostgreSQL statement_timeout of API sessions (0 = none)."
     )
 
+    # Wallet-signed write relays (api/relay, docs/api-relays.md).
+    home: Path = Field(
+        default=PROJECT_ROOT / ".azora",
+        validation_alias=AliasChoices("API_HOME", "AZORA_HOME"),
+        description="Data directory; the dev relayer keystore is <home>/keystores/api-relayer/relayer.json.",
+    )
+    manifest_path: Path = Field(
+        default_factory=lambda: get_azora_settings().manifest_path(),
+        description="Deployment manifest: the contracts relays may target and the chain id they must carry.",
+    )
+    relayer_keystore: Path | None = Field(
+        default=None, description="Keystore of the key that pays gas for relayed delegations and votes."
+    )
+    relayer_keystore_password: SecretStr | None = Field(
+        default=None,
+        description="Its password (no default; a dev stack falls back to the 0600 .password file beside it).",
+    )
+    relay_max_gas: int = Field(
+        default=1_000_000, ge=21_000, description="Largest gas limit of a relayed transaction (ours or raw)."
+    )
+    relay_gas_margin_percent: int = Field(default=25, ge=0, description="Added to eth_estimateGas.")
+    relay_max_fee_per_gas_wei: int = Field(
+        default=500_000_000_000, gt=0, description="The relayer never bids more than this per gas (500 gwei)."
+    )
+    relay_min_priority_fee_wei: int = Field(default=1_000_000_000, ge=0, description="Tip floor (1 gwei).")
+    relay_fee_history_blocks: int = Field(default=10, ge=1, le=1024)
+    relay_priority_fee_percentile: float = Field(default=50.0, ge=0, le=100)
+    relay_rate_limit_per_address: int = Field(
+        default=30, ge=1, description="Relays per signer address (delegator, voter, sender) per window."
+    )
+    relay_rate_limit_window_seconds: int = Field(default=3_600, ge=1)
+    relay_lock_ttl_seconds: float = Field(
+        default=10.0, gt=0, description="Expiry of the relayer's Redis nonce lock (a killed process's lapse)."
+    )
+    relay_nonce_memory_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long the last nonce sent is trusted over a node that has not seen it yet.",
+    )
+    relay_redis_prefix: str = Field(
+        default="azora:api:relay:", description="Redis prefix of the relayer lock, nonce and address limits."
+    )
+    relay_simulate_raw_transactions: bool = Field(
+        default=True, description="eth_call a raw transaction before broadcasting it (a revert is a 422)."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return async_database_url(value)
+
+    @property
+    def relayer_keystore_path(self) -> Path:
+        """API_RELAYER_KEYSTORE, else the dev keystore under <home>/keystores/api-relayer/."""
+        return self.relayer_keystore or self.home / "keystores" / RELAYER_DIR / RELAYER_KEYSTORE
 
 
 @lru_cache

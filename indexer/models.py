@@ -14,8 +14,9 @@ Conventions shared by every table:
   log on the chain. A reorg deletes every row above the fork block.
 
 Each contract's projection tables are prefixed with its domain (``token_``, ``ledger_``,
-``oracle_`` for the OracleHub, ``pok_`` for ProofOfKnowledge; ``credentials``); later
-contracts add theirs the same way (``governance_``, ``treasury_``...).
+``oracle_`` for the OracleHub, ``pok_`` for ProofOfKnowledge; ``credentials``; ``governance_`` for the
+Governor and its Timelock); later contracts add theirs the same way (``treasury_``...).
+``ethics_reviews`` is not a projection: the ethics oracle writes it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from sqlalchemy import (
     Text,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -538,3 +540,176 @@ class Credential(Base):
     revoked_log_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
     revoked_tx_hash: Mapped[str | None] = _hash(nullable=True)
     revoked_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+# --- AzoraGovernor + AzoraTimelock projections -------------------------------------------------------
+
+
+class GovernanceProposal(Base):
+    """Every proposal (``ProposalCreated``) with what happened to it since: votes counted, the
+    constitutional review in force, queueing, execution or cancellation.
+
+    The lifecycle state is not stored: it depends on the block and the time (Pending -> Active ->
+    Defeated / Succeeded -> Queued -> Expired / Executed), so readers derive it from these columns
+    at the indexed block with `indexer.handlers.governor.state_sql`, exactly as ``state(id)``
+    computes it on chain.
+    """
+
+    __tablename__ = "governance_proposals"
+    __table_args__ = (
+        Index(None, "chain_id", "created_block", "created_log_index"),
+        Index(None, "chain_id", "proposer", "created_block", "created_log_index"),
+    )
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # hashProposal(targets, values, calldatas, keccak256(description)).
+    proposal_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    proposer: Mapped[str] = _address()
+    description: Mapped[str] = mapped_column(Text)
+    # keccak256 of the UTF-8 description (what queue / execute / cancel take).
+    description_hash: Mapped[str] = _hash()
+    # voteStart (the snapshot block) and voteEnd (the last block of voting).
+    snapshot: Mapped[int] = mapped_column(BigInteger)
+    deadline: Mapped[int] = mapped_column(BigInteger)
+    action_count: Mapped[int] = mapped_column(Integer)
+    # Position of the ProposalCreated.
+    created_block: Mapped[int] = mapped_column(BigInteger)
+    created_log_index: Mapped[int] = mapped_column(Integer)
+    created_tx_hash: Mapped[str] = _hash()
+    created_timestamp: Mapped[int] = mapped_column(BigInteger)
+    # Sums of the VoteCast weights (proposalVotes) and the number of voters.
+    against_votes: Mapped[int] = mapped_column(Uint256)
+    for_votes: Mapped[int] = mapped_column(Uint256)
+    abstain_votes: Mapped[int] = mapped_column(Uint256)
+    voters: Mapped[int] = mapped_column(Integer)
+    # quorum(snapshot) = total supply at the snapshot x the numerator in force at it / 100; null
+    # until the snapshot block is indexed.
+    quorum: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    quorum_numerator: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    # The review in force (the latest ProposalReviewed; null: never reviewed).
+    review_verdict: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    review_reason_hash: Mapped[str | None] = _hash(nullable=True)
+    review_uid: Mapped[str | None] = _hash(nullable=True)
+    review_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    review_log_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # ProposalQueued: etaSeconds and the event's position (null while not queued).
+    eta: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    queued_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    queued_tx_hash: Mapped[str | None] = _hash(nullable=True)
+    queued_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    executed_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    executed_tx_hash: Mapped[str | None] = _hash(nullable=True)
+    executed_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    canceled_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    canceled_tx_hash: Mapped[str | None] = _hash(nullable=True)
+    canceled_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class GovernanceProposalAction(Base):
+    """The calls of a proposal, in order (``targets[i]``, ``values[i]``, ``calldatas[i]``)."""
+
+    __tablename__ = "governance_proposal_actions"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    action_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = _address()
+    # Wei sent with the call.
+    value: Mapped[int] = mapped_column(Uint256)
+    # ``signatures[i]`` of the event (empty in OpenZeppelin v5 style: the selector is in the calldata).
+    signature: Mapped[str] = mapped_column(Text)
+    # 0x hex.
+    calldata: Mapped[str] = mapped_column(Text)
+    # The block of the proposal's ProposalCreated (rolled back with it).
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class GovernanceVote(Base):
+    """Every ``VoteCast`` (castVote, castVoteWithReason, castVoteBySig): one per voter and proposal."""
+
+    __tablename__ = "governance_votes"
+    __table_args__ = (
+        Index(None, "chain_id", "proposal_id", "voter", unique=True),
+        Index(None, "chain_id", "proposal_id", "block_number", "log_index"),
+        Index(None, "chain_id", "voter", "block_number", "log_index"),
+    )
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tx_hash: Mapped[str] = _hash()
+    proposal_id: Mapped[int] = mapped_column(Uint256)
+    voter: Mapped[str] = _address()
+    # 0 against, 1 for, 2 abstain.
+    support: Mapped[int] = mapped_column(SmallInteger)
+    # The voter's votes at the proposal's snapshot.
+    weight: Mapped[int] = mapped_column(Uint256)
+    # Empty for castVote / castVoteBySig.
+    reason: Mapped[str] = mapped_column(Text)
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class GovernanceReview(Base):
+    """Every ``ProposalReviewed``: the constitutional-review history of each proposal (the latest
+    one is in force and copied onto its proposal)."""
+
+    __tablename__ = "governance_reviews"
+    __table_args__ = (Index(None, "chain_id", "proposal_id", "block_number", "log_index"),)
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tx_hash: Mapped[str] = _hash()
+    proposal_id: Mapped[int] = mapped_column(Uint256)
+    # 1 approve, 2 flag.
+    verdict: Mapped[int] = mapped_column(SmallInteger)
+    # keccak256 of the reasons (kept off chain, in `ethics_reviews`).
+    reason_hash: Mapped[str] = _hash()
+    # The OracleHub attestation that carried it.
+    uid: Mapped[str] = _hash()
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class GovernanceSettingChange(Base):
+    """Every governance setting change, the constructors' initial values included: the Governor's
+    voting delay / period, proposal threshold, quorum numerator and grace period, and the
+    Timelock's minimum delay. A setting's value at block t is ``new_value`` of its last row with
+    ``block_number <= t`` (the quorum numerator is checkpointed exactly so on chain)."""
+
+    __tablename__ = "governance_setting_changes"
+    __table_args__ = (Index(None, "chain_id", "setting", "block_number", "log_index"),)
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tx_hash: Mapped[str] = _hash()
+    # The emitting contract (Governor or Timelock), lowercase.
+    contract: Mapped[str] = _address()
+    # voting_delay, voting_period, proposal_threshold, quorum_numerator, grace_period, timelock_min_delay.
+    setting: Mapped[str] = mapped_column(String(24))
+    old_value: Mapped[int] = mapped_column(Uint256)
+    new_value: Mapped[int] = mapped_column(Uint256)
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class EthicsReview(Base):
+    """The ethics oracle's reasons behind a review verdict, kept off chain: the chain holds only
+    their keccak (``reason_hash``). Written by the ethics oracle, not by the indexer (a reorg or a
+    re-index leaves it alone); the API shows the reasons of the review in force on chain."""
+
+    __tablename__ = "ethics_reviews"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    # '0x' + 64 lowercase hex digits.
+    reason_hash: Mapped[str] = mapped_column(Text, primary_key=True)
+    # 1 approve, 2 flag.
+    verdict: Mapped[int] = mapped_column(SmallInteger)
+    # [{"rule": ..., "principle": ..., "severity": ..., "message": ...}, ...]
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    constitution_version: Mapped[str] = mapped_column(Text)
+    # Which evaluator produced it (the default: deterministic rules).
+    evaluator: Mapped[str] = mapped_column(Text)
+    # The attestation uid submitted to the OracleHub (0x hex).
+    uid: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

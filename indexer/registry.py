@@ -17,12 +17,15 @@ from typing import Any
 from azora.manifest import DeploymentManifest, load_abi, load_manifest
 from indexer.decoders import ContractDecoder
 from indexer.decoders import credentials as credentials_decoder
+from indexer.decoders import governor as governor_decoder
 from indexer.decoders import ledger as ledger_decoder
 from indexer.decoders import oracle_hub as oracle_hub_decoder
 from indexer.decoders import proof_of_knowledge as pok_decoder
 from indexer.decoders import token as token_decoder
 from indexer.handlers import Handler
 from indexer.handlers.credentials import handler as credentials_handler
+from indexer.handlers.governor import handler as governor_handler
+from indexer.handlers.governor import timelock_handler
 from indexer.handlers.ledger import handler as ledger_handler
 from indexer.handlers.oracle_hub import handler as oracle_hub_handler
 from indexer.handlers.proof_of_knowledge import handler as pok_handler
@@ -39,6 +42,9 @@ CONTRACTS: dict[str, tuple[DecoderFactory, Handler]] = {
     oracle_hub_decoder.CONTRACT: (oracle_hub_decoder.build, oracle_hub_handler),
     credentials_decoder.CONTRACT: (credentials_decoder.build, credentials_handler),
     pok_decoder.CONTRACT: (pok_decoder.build, pok_handler),
+    # After the token: a proposal's quorum reads the supply history written in the same batch.
+    governor_decoder.TIMELOCK: (governor_decoder.build_timelock, timelock_handler),
+    governor_decoder.CONTRACT: (governor_decoder.build, governor_handler),
 }
 
 

@@ -8,8 +8,14 @@ Authentication is per platform, by HMAC (secrets in ORACLE_EDUCATION_PLATFORMS a
 
 A completion is stored first (status ``queued``), then the submitter is asked for a tick;
 `GET .../completions/{id}` follows it through ``signed``, ``sent``, ``confirmed`` or
-``failed`` (with the hub's reason). The id is the attestation uid,
+``failed`` (with the hub's reason), or ``deferred`` (with ``retry_at``) while a daily cap or
+epoch budget holds it back. The id is the attestation uid,
 ``keccak256(abi.encode("azora.education.completion", platform, completion_id))``.
+
+`POST .../completions:batch` takes a JSON array of up to 500 completions (same HMAC over the
+raw body, same validation) and answers 200 with one result per item, in order: the status the
+item would have had alone (202 stored, 409 duplicate, 422 invalid) with the completion or the
+problem.
 
 Unlike the index routes, these answers carry no `indexed_block`: they come from the intake's
 own tables, written by this API and the submitter, not from the chain mirror.
@@ -18,10 +24,11 @@ own tables, written by this API and the submitter, not from the chain mirror.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
@@ -31,15 +38,19 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from api.errors import problem_responses
 from api.exceptions import (
+    PROBLEM_BASE,
+    ApiError,
     DuplicateCompletionError,
     NotFoundError,
     ScoreBelowPassingError,
     ServiceNotConfiguredError,
     UnauthorizedError,
 )
-from api.schemas import ChecksumAddress, Uint256
+from api.schemas import ChecksumAddress, ProblemOut, Uint256
 from azora.exceptions import AzoraError
 from oracles.education.intake import (
+    MAX_BATCH_BODY_BYTES,
+    MAX_BATCH_ITEMS,
     MAX_BODY_BYTES,
     PLATFORM_HEADER,
     SIGNATURE_HEADER,
@@ -100,14 +111,23 @@ IntakeDep = Annotated[IntakeService, Depends(get_intake)]
 
 async def authenticate_platform(request: Request, intake: IntakeDep) -> str:
     """The platform whose HMAC signs the raw body (401 otherwise), checked before the body is parsed."""
+    return await _authenticate(request, intake, MAX_BODY_BYTES)
+
+
+async def authenticate_batch_platform(request: Request, intake: IntakeDep) -> str:
+    """`authenticate_platform` for a batch body (up to MAX_BATCH_BODY_BYTES)."""
+    return await _authenticate(request, intake, MAX_BATCH_BODY_BYTES)
+
+
+async def _authenticate(request: Request, intake: IntakeService, limit: int) -> str:
     if not intake.settings.education_platforms:
         raise ServiceNotConfiguredError("no education platform is configured (ORACLE_EDUCATION_PLATFORMS)")
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"the body exceeds {MAX_BODY_BYTES} bytes")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"the body exceeds {limit} bytes")
     body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"the body exceeds {MAX_BODY_BYTES} bytes")
+    if len(body) > limit:
+        raise HTTPException(413, f"the body exceeds {limit} bytes")
     platform = request.headers.get(PLATFORM_HEADER)
     if not verify_signature(intake.settings, platform, request.headers.get(SIGNATURE_HEADER), body):
         raise UnauthorizedError(
@@ -120,6 +140,7 @@ async def authenticate_platform(request: Request, intake: IntakeDep) -> str:
 
 
 PlatformDep = Annotated[str, Depends(authenticate_platform)]
+BatchPlatformDep = Annotated[str, Depends(authenticate_batch_platform)]
 
 
 def _lower(value: str) -> str:
@@ -136,7 +157,7 @@ UidPath = Annotated[
     AfterValidator(_lower),
 ]
 
-SubmissionStatus = Literal["queued", "signed", "sent", "confirmed", "failed"]
+SubmissionStatus = Literal["queued", "signed", "sent", "confirmed", "failed", "deferred"]
 
 
 class CompletionOut(BaseModel):
@@ -151,7 +172,8 @@ class CompletionOut(BaseModel):
     score: int
     difficulty: int
     status: SubmissionStatus = Field(
-        description="queued (stored, collecting signatures) -> signed -> sent -> confirmed | failed."
+        description="queued (stored, collecting signatures) -> signed -> sent -> confirmed | failed; "
+        "deferred while ProofOfKnowledge's daily cap or epoch budget holds it back (see retry_at)."
     )
     tx_hash: str | None = Field(
         description="The transaction carrying it (sent) or that applied it (confirmed)."
@@ -161,6 +183,11 @@ class CompletionOut(BaseModel):
         description="Why it failed: the hub's reason (e.g. CONSUMER_REJECTED) or ours."
     )
     detail: str | None
+    retry_at: datetime | None = Field(
+        default=None,
+        description="Deferred only: when (block time) it is signed and sent again; reason names the "
+        "limit (DAILY_CAP_EXCEEDED, EPOCH_BUDGET_EXHAUSTED).",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -180,6 +207,7 @@ class CompletionOut(BaseModel):
             block_number=record.block_number,
             reason=record.reason,
             detail=record.detail,
+            retry_at=None if record.retry_at is None else datetime.fromtimestamp(record.retry_at, UTC),
             created_at=record.created_at,
             updated_at=record.updated_at,
         )
@@ -190,11 +218,43 @@ def parse_completion(body: bytes) -> CompletionIn:
     try:
         return CompletionIn.model_validate_json(body)
     except ValidationError as exc:
-        errors: list[Any] = [
-            {**error, "loc": ("body", *error["loc"])}
-            for error in exc.errors(include_url=False, include_input=False, include_context=False)
-        ]
-        raise RequestValidationError(errors) from exc
+        raise RequestValidationError(_located(exc, "body")) from exc
+
+
+def _located(exc: ValidationError, *prefix: str | int) -> list[Any]:
+    """pydantic's errors with `prefix` in front of each location (input and context left out)."""
+    return [
+        {**error, "loc": (*prefix, *error["loc"])}
+        for error in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def parse_batch(body: bytes) -> list[CompletionIn | list[Any]]:
+    """Each item of a batch body: the validated completion, or its pydantic errors. A body that is
+    not a JSON array of 1..MAX_BATCH_ITEMS items is a 422 problem."""
+    try:
+        items = json.loads(body)
+    except ValueError as exc:
+        raise RequestValidationError(
+            [{"loc": ("body",), "msg": f"invalid JSON: {exc}", "type": "json_invalid"}]
+        ) from exc
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH_ITEMS:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body",),
+                    "msg": f"expected a JSON array of 1 to {MAX_BATCH_ITEMS} completions",
+                    "type": "list_type",
+                }
+            ]
+        )
+    out: list[CompletionIn | list[Any]] = []
+    for index, item in enumerate(items):
+        try:
+            out.append(CompletionIn.model_validate(item))
+        except ValidationError as exc:
+            out.append(_located(exc, "body", index))
+    return out
 
 
 _BODY_SCHEMA = {
@@ -238,6 +298,133 @@ async def create_education_completion(
     await anyio.to_thread.run_sync(intake.enqueue)
     response.headers["Location"] = location
     return CompletionOut.from_record(record)
+
+
+class BatchItemOut(BaseModel):
+    """What one item of a batch got: the status it would have had posted alone."""
+
+    index: int = Field(description="Its position in the posted array.")
+    status: Literal[202, 409, 422] = Field(
+        description="202 stored (queued), 409 already reported (completion is the existing one), 422 invalid."
+    )
+    id: str | None = Field(description="The attestation uid (202 and 409).")
+    completion: CompletionOut | None
+    problem: ProblemOut | None = Field(description="Why it was not stored (409, 422), as problem+json.")
+
+
+class BatchOut(BaseModel):
+    """The per-item results of a batch, in the order posted."""
+
+    accepted: int = Field(description="Items stored (202).")
+    duplicates: int = Field(description="Items already reported (409).")
+    invalid: int = Field(description="Items refused (422).")
+    results: list[BatchItemOut]
+
+
+def _problem(error: ApiError) -> ProblemOut:
+    return ProblemOut.model_validate(
+        {
+            "type": error.type,
+            "title": error.title,
+            "status": error.status,
+            "detail": error.detail,
+            **error.extensions,
+        }
+    )
+
+
+def _invalid(index: int, errors: list[Any]) -> BatchItemOut:
+    fields = [
+        {
+            "location": ".".join(str(part) for part in error["loc"]),
+            "message": str(error.get("msg", "invalid value")).removeprefix("Value error, "),
+            "type": error.get("type"),
+        }
+        for error in errors
+    ]
+    problem = ProblemOut.model_validate(
+        {
+            "type": PROBLEM_BASE + "invalid-request",
+            "title": "Invalid request",
+            "status": 422,
+            "detail": "; ".join(f"{e['location']}: {e['message']}" for e in fields),
+            "errors": fields,
+        }
+    )
+    return BatchItemOut(index=index, status=422, id=None, completion=None, problem=problem)
+
+
+@router.post(
+    "/education/completions:batch",
+    summary="Report many course completions",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "items": CompletionIn.model_json_schema(),
+                        "minItems": 1,
+                        "maxItems": MAX_BATCH_ITEMS,
+                    }
+                }
+            },
+        }
+    },
+    responses=problem_responses(401, 413, 422, 503),
+)
+async def create_education_completions(
+    request: Request, platform: BatchPlatformDep, intake: IntakeDep
+) -> BatchOut:
+    """Store up to 500 completions in one transaction (HMAC over the raw array, like a single
+    post) and hand them to the submitter with one tick. 200 with a result per item, in order:
+    202 stored, 409 already reported (earlier, or earlier in this array), 422 invalid body or a
+    score below 70. 422 for the whole request when the body is not a JSON array of 1..500."""
+    parsed = parse_batch(await request.body())
+    results: list[BatchItemOut | None] = [None] * len(parsed)
+    valid: list[tuple[int, CompletionIn]] = []
+    for index, item in enumerate(parsed):
+        if isinstance(item, list):
+            results[index] = _invalid(index, item)
+        elif item.score < PASSING_SCORE:
+            low = ScoreBelowPassingError(
+                f"score {item.score} is below the passing score {PASSING_SCORE}: no reward or credential "
+                "is attested for it (ProofOfKnowledge refuses it too)",
+                score=item.score,
+                passing_score=PASSING_SCORE,
+            )
+            results[index] = BatchItemOut(
+                index=index, status=422, id=None, completion=None, problem=_problem(low)
+            )
+        else:
+            valid.append((index, item))
+    stored = await intake.submit_many(platform, [item for _, item in valid])
+    for (index, _), (record, created) in zip(valid, stored, strict=True):
+        completion = CompletionOut.from_record(record)
+        if created:
+            results[index] = BatchItemOut(
+                index=index, status=202, id=record.uid, completion=completion, problem=None
+            )
+        else:
+            error = DuplicateCompletionError(
+                f"completion already reported (platform {record.platform}, completion "
+                f"{record.completion_id}, learner {completion.learner}, course {record.course_id}); "
+                f"it is {record.status}",
+                id=record.uid,
+            )
+            results[index] = BatchItemOut(
+                index=index, status=409, id=record.uid, completion=completion, problem=_problem(error)
+            )
+    if any(created for _, created in stored):
+        await anyio.to_thread.run_sync(intake.enqueue)
+    done = [result for result in results if result is not None]
+    return BatchOut(
+        accepted=sum(r.status == 202 for r in done),
+        duplicates=sum(r.status == 409 for r in done),
+        invalid=sum(r.status == 422 for r in done),
+        results=done,
+    )
 
 
 @router.get(

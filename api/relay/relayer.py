@@ -1,0 +1,246 @@
+"""The API relayer: sends the gasless delegations and votes from its own key, paying the gas.
+
+Nonces are safe under concurrent requests, in one process and across API replicas sharing a
+Redis: sending (nonce choice, signing, broadcast) runs under an asyncio lock *and* a Redis lock
+per relayer key, and the nonce is the larger of the node's pending count and one past the last
+nonce this relayer sent (remembered for `relay_nonce_memory_seconds`, in Redis and in memory), so
+a node that has not yet counted our previous transaction cannot make us reuse its nonce.
+Without Redis (or when it is down) only the process lock applies: run one API process then.
+
+Fees are EIP-1559: the tip is the median `relay_priority_fee_percentile` reward of the last
+`relay_fee_history_blocks` blocks (at least `relay_min_priority_fee_wei`), the cap twice the next
+base fee plus the tip (includable through six full blocks), both bounded by
+`relay_max_fee_per_gas_wei`. The gas limit is the node's estimate plus `relay_gas_margin_percent`,
+never above `relay_max_gas`. Relayed transactions are not replaced when fees rise: the caller
+follows its `tx_hash` and signs again if it is not mined.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import statistics
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from eth_account.signers.local import LocalAccount
+from eth_typing import HexStr
+from eth_utils import keccak, to_checksum_address
+from redis.asyncio import Redis
+from redis.exceptions import LockError, RedisError
+
+from api.relay.contracts import Chain
+from api.relay.exceptions import GasCapExceededError, RelayUnavailableError
+from api.rpc import RpcCallError
+from api.settings import ApiSettings
+
+log = logging.getLogger("azora.api.relay")
+
+
+@dataclass(frozen=True)
+class Fees:
+    """The two EIP-1559 fee fields, in wei per gas."""
+
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+
+@dataclass(frozen=True)
+class SentTransaction:
+    """A transaction the relayer broadcast."""
+
+    tx_hash: str
+    nonce: int
+    gas: int
+    fees: Fees
+
+
+class Relayer:
+    """Sends transactions from `account` on `chain_id`."""
+
+    def __init__(
+        self,
+        account: LocalAccount,
+        chain: Chain,
+        chain_id: int,
+        settings: ApiSettings,
+        redis: Redis | None,
+    ) -> None:
+        self.account = account
+        self.address = to_checksum_address(account.address)
+        self.chain = chain
+        self.chain_id = chain_id
+        self.settings = settings
+        self.redis = redis
+        base = f"{settings.relay_redis_prefix}relayer:{{{chain_id}:{self.address.lower()}}}:"
+        self.lock_key = base + "lock"
+        self.nonce_key = base + "next-nonce"
+        self._lock = asyncio.Lock()
+        self._memory: tuple[int, float] | None = None  # (next nonce, monotonic time it was set)
+        self._last_redis_warning = 0.0
+
+    # --- gas and fees ----------------------------------------------------------------------------
+
+    async def estimate_gas(self, to: str, data: bytes) -> int:
+        """The gas limit of a call from the relayer: the estimate plus the margin, within the cap.
+
+        A revert raises `api.relay.contracts.CallReverted` (nothing was sent)."""
+        tx = {"from": self.address, "to": to, "data": "0x" + data.hex()}
+        try:
+            estimate = int(await self.chain.request("eth_estimateGas", [tx]), 16)
+        except RpcCallError as exc:
+            raise RelayUnavailableError(f"the node could not estimate the gas ({exc})") from exc
+        cap = self.settings.relay_max_gas
+        if estimate > cap:
+            raise GasCapExceededError(
+                f"the call needs {estimate} gas, more than the relay cap of {cap}",
+                max_gas=cap,
+                gas=estimate,
+            )
+        return min(cap, estimate * (100 + self.settings.relay_gas_margin_percent) // 100)
+
+    async def suggest_fees(self) -> Fees:
+        """The fees a new relayer transaction bids now (see the module docstring)."""
+        s = self.settings
+        history = await self.chain.read(
+            "eth_feeHistory", [hex(s.relay_fee_history_blocks), "latest", [s.relay_priority_fee_percentile]]
+        )
+        base_fees = [int(fee, 16) for fee in history.get("baseFeePerGas") or []]
+        next_base = base_fees[-1] if base_fees else 0
+        rewards = [int(block[0], 16) for block in history.get("reward") or [] if block]
+        tip = max(int(statistics.median(rewards)) if rewards else 0, s.relay_min_priority_fee_wei)
+        cap = s.relay_max_fee_per_gas_wei
+        if next_base + min(tip, cap) > cap:
+            raise RelayUnavailableError(
+                f"the base fee ({next_base} wei) is above the relayer's cap "
+                f"(API_RELAY_MAX_FEE_PER_GAS_WEI = {cap}); retry later",
+                headers={"Retry-After": "30"},
+            )
+        tip = min(tip, cap)
+        return Fees(max_fee_per_gas=min(2 * next_base + tip, cap), max_priority_fee_per_gas=tip)
+
+    # --- sending ---------------------------------------------------------------------------------
+
+    async def send(self, to: str, data: bytes, gas: int, fees: Fees) -> SentTransaction:
+        """Sign and broadcast a call to `to`; returns once the node accepted it (not mined)."""
+        async with self._locked():
+            for attempt in (1, 2):
+                nonce = await self._next_nonce()
+                signed = self.account.sign_transaction(
+                    {
+                        "type": 2,
+                        "chainId": self.chain_id,
+                        "nonce": nonce,
+                        "to": HexStr(to),
+                        "value": 0,
+                        "data": data,
+                        "gas": gas,
+                        "maxFeePerGas": fees.max_fee_per_gas,
+                        "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
+                    }
+                )
+                raw = bytes(signed.raw_transaction)
+                tx_hash = "0x" + keccak(raw).hex()
+                try:
+                    await self.chain.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+                except RpcCallError as exc:
+                    message = str(exc).lower()
+                    if "already known" in message or "already imported" in message:
+                        pass  # the same bytes are in the pool: this is our transaction
+                    elif "nonce too low" in message and attempt == 1:
+                        log.warning("relayer nonce was taken; reading it again", extra={"nonce": nonce})
+                        await self._forget()
+                        continue
+                    elif "insufficient funds" in message:
+                        log.error("the API relayer is out of funds", extra={"relayer": self.address})
+                        raise RelayUnavailableError(
+                            "the relayer cannot pay for gas right now; retry later",
+                            headers={"Retry-After": "60"},
+                        ) from exc
+                    else:
+                        raise RelayUnavailableError(
+                            f"the node refused the relayer's transaction: {exc}", headers={"Retry-After": "5"}
+                        ) from exc
+                await self._remember(nonce + 1)
+                return SentTransaction(tx_hash=tx_hash, nonce=nonce, gas=gas, fees=fees)
+        raise RelayUnavailableError("the relayer's nonce kept moving; retry", headers={"Retry-After": "1"})
+
+    @asynccontextmanager
+    async def _locked(self) -> AsyncIterator[None]:
+        """The process lock, then the Redis lock shared with other API processes (when available)."""
+        ttl = self.settings.relay_lock_ttl_seconds
+        async with self._lock:
+            lock = None
+            if self.redis is not None:
+                lock = self.redis.lock(self.lock_key, timeout=ttl, blocking_timeout=ttl, thread_local=False)
+                try:
+                    acquired = await lock.acquire()
+                except RedisError as exc:
+                    self._warn_redis(exc)
+                    lock = None
+                else:
+                    if not acquired:
+                        raise RelayUnavailableError(
+                            "the relayer is busy (another API process holds its lock); retry",
+                            headers={"Retry-After": "1"},
+                        )
+            try:
+                yield
+            finally:
+                if lock is not None:
+                    try:
+                        await lock.release()
+                    except (LockError, RedisError) as exc:
+                        log.warning(
+                            "the relayer lock expired while sending; raise API_RELAY_LOCK_TTL_SECONDS",
+                            extra={"error": repr(exc)},
+                        )
+
+    async def _next_nonce(self) -> int:
+        pending = int(await self.chain.read("eth_getTransactionCount", [self.address, "pending"]), 16)
+        return max(pending, await self._remembered())
+
+    async def _remembered(self) -> int:
+        """One past the last nonce sent, if sent within the memory period (else 0)."""
+        remembered = 0
+        if self._memory is not None:
+            nonce, at = self._memory
+            if time.monotonic() - at < self.settings.relay_nonce_memory_seconds:
+                remembered = nonce
+        if self.redis is not None:
+            try:
+                stored = await self.redis.get(self.nonce_key)
+            except RedisError as exc:
+                self._warn_redis(exc)
+            else:
+                if stored is not None:
+                    remembered = max(remembered, int(stored))
+        return remembered
+
+    async def _remember(self, next_nonce: int) -> None:
+        memory = self.settings.relay_nonce_memory_seconds
+        self._memory = (next_nonce, time.monotonic())
+        if self.redis is not None and memory > 0:
+            try:
+                await self.redis.set(self.nonce_key, next_nonce, px=int(memory * 1000))
+            except RedisError as exc:
+                self._warn_redis(exc)
+
+    async def _forget(self) -> None:
+        self._memory = None
+        if self.redis is not None:
+            try:
+                await self.redis.delete(self.nonce_key)
+            except RedisError as exc:
+                self._warn_redis(exc)
+
+    def _warn_redis(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._last_redis_warning >= 60:
+            self._last_redis_warning = now
+            log.warning(
+                "Redis unavailable: relayer nonces are serialised in this process only",
+                extra={"error": repr(exc)},
+            )
