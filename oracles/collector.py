@@ -22,7 +22,7 @@ in Redis can never reach the hub.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import redis
@@ -81,13 +81,16 @@ class SigningRequest:
     domain: str
     hub: HubDomain
     attestation: Attestation
+    # The attestation's digest on `hub` when the caller has it already (computed otherwise).
+    digest: bytes | None = None
 
     def fields(self) -> dict[str, str]:
+        digest = self.digest if self.digest is not None else attestation_digest(self.hub, self.attestation)
         return {
             "domain": self.domain,
             "chain_id": str(self.hub.chain_id),
             "hub": self.hub.verifying_contract.lower(),
-            "digest": "0x" + attestation_digest(self.hub, self.attestation).hex(),
+            "digest": "0x" + digest.hex(),
             **self.attestation.to_json(),
         }
 
@@ -118,60 +121,103 @@ class SignatureCollector:
 
     def request(self, request: SigningRequest) -> str:
         """Publish `request` on its domain's stream; returns the stream entry id."""
-        entry = self.redis.xadd(
-            self.keys.requests(request.domain),
-            request.fields(),  # type: ignore[arg-type]
-            maxlen=STREAM_MAXLEN,
-            approximate=True,
-        )
-        return entry.decode() if isinstance(entry, bytes) else str(entry)
+        return self.request_many([request])[0]
+
+    def request_many(self, requests: Sequence[SigningRequest]) -> list[str]:
+        """Publish every request on its domain's stream in one round trip; returns the entry ids."""
+        if not requests:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for request in requests:
+            pipe.xadd(
+                self.keys.requests(request.domain),
+                request.fields(),  # type: ignore[arg-type]
+                maxlen=STREAM_MAXLEN,
+                approximate=True,
+            )
+        return [entry.decode() if isinstance(entry, bytes) else str(entry) for entry in pipe.execute()]
 
     def add(self, uid: bytes, digest: bytes, entry: SignatureEntry) -> None:
         """Store `entry` (a signature of `digest`) for `uid`, replacing that signer's older one."""
-        key = self.keys.signatures(uid)
-        pipe = self.redis.pipeline()
-        pipe.hset(key, entry.signer.lower(), f"0x{digest.hex()}:0x{entry.signature.hex()}")
-        pipe.expire(key, SIGNATURE_TTL_SECONDS)
+        self.add_many([(uid, digest, entry)])
+
+    def add_many(self, signed: Sequence[tuple[bytes, bytes, SignatureEntry]]) -> None:
+        """`add` for each (uid, digest, entry), in one round trip."""
+        if not signed:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for uid, digest, entry in signed:
+            key = self.keys.signatures(uid)
+            pipe.hset(key, entry.signer.lower(), f"0x{digest.hex()}:0x{entry.signature.hex()}")
+            pipe.expire(key, SIGNATURE_TTL_SECONDS)
         pipe.execute()
 
     def collected(self, uid: bytes) -> dict[str, tuple[bytes, bytes]]:
         """Every stored signature of `uid`: signer -> (digest, signature), malformed ones left out."""
-        out: dict[str, tuple[bytes, bytes]] = {}
-        raw = self.redis.hgetall(self.keys.signatures(uid))
-        for signer, value in decode_fields(raw).items():
-            digest_hex, _, signature_hex = value.partition(":")
-            try:
-                out[signer] = (
-                    bytes.fromhex(digest_hex.removeprefix("0x")),
-                    bytes.fromhex(signature_hex.removeprefix("0x")),
-                )
-            except ValueError:
-                continue
-        return out
+        return _parse_collected(self.redis.hgetall(self.keys.signatures(uid)))
 
     def valid_entries(self, uid: bytes, digest: bytes, signer_set: SignerSet) -> list[SignatureEntry]:
         """The stored signatures of `uid` over `digest` by distinct authorised signers."""
-        entries = []
-        for signer, (signed_digest, signature) in self.collected(uid).items():
-            if signed_digest != digest:
-                continue
-            recovered = recover_signer(digest, signature)
-            if recovered is None or recovered.lower() != signer or not signer_set.authorised(recovered):
-                continue
-            entries.append(SignatureEntry(recovered, signature))
-        return entries
+        return _valid(self.collected(uid), digest, signer_set)
 
     def assemble(self, uid: bytes, digest: bytes, signer_set: SignerSet) -> bytes | None:
         """The packed `signatures` once `threshold` distinct authorised signers signed `digest`, else None."""
-        if signer_set.threshold == 0:
-            return None
-        entries = self.valid_entries(uid, digest, signer_set)
-        if len(entries) < signer_set.threshold:
-            return None
-        return pack_signatures(entries, signer_set.threshold)
+        return self.assemble_many([(uid, digest, signer_set)])[0]
+
+    def assemble_many(self, items: Sequence[tuple[bytes, bytes, SignerSet]]) -> list[bytes | None]:
+        """`assemble` for each (uid, digest, signer set), reading Redis in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for uid, _, _ in items:
+            pipe.hgetall(self.keys.signatures(uid))
+        replies = pipe.execute() if items else []
+        out: list[bytes | None] = []
+        for (_, digest, signer_set), raw in zip(items, replies, strict=True):
+            if signer_set.threshold == 0:
+                out.append(None)
+                continue
+            entries = _valid(_parse_collected(raw), digest, signer_set, enough=signer_set.threshold)
+            out.append(
+                pack_signatures(entries, signer_set.threshold)
+                if len(entries) >= signer_set.threshold
+                else None
+            )
+        return out
 
     def forget(self, uids: Iterable[bytes]) -> None:
         """Drop the signatures of `uids` (once their outcome is final)."""
         keys = [self.keys.signatures(uid) for uid in uids]
         if keys:
             self.redis.delete(*keys)
+
+
+def _parse_collected(raw: Mapping[bytes | str, bytes | str]) -> dict[str, tuple[bytes, bytes]]:
+    """A signatures hash as signer -> (digest, signature), malformed values left out."""
+    out: dict[str, tuple[bytes, bytes]] = {}
+    for signer, value in decode_fields(raw).items():
+        digest_hex, _, signature_hex = value.partition(":")
+        try:
+            out[signer] = (
+                bytes.fromhex(digest_hex.removeprefix("0x")),
+                bytes.fromhex(signature_hex.removeprefix("0x")),
+            )
+        except ValueError:
+            continue
+    return out
+
+
+def _valid(
+    collected: Mapping[str, tuple[bytes, bytes]], digest: bytes, signer_set: SignerSet, enough: int = 0
+) -> list[SignatureEntry]:
+    """The signatures in `collected` over `digest` by distinct authorised signers (recovered);
+    with `enough`, recovery stops once that many are found (any threshold of them will do)."""
+    entries: list[SignatureEntry] = []
+    for signer, (signed_digest, signature) in collected.items():
+        if enough and len(entries) >= enough:
+            break
+        if signed_digest != digest:
+            continue
+        recovered = recover_signer(digest, signature)
+        if recovered is None or recovered.lower() != signer or not signer_set.authorised(recovered):
+            continue
+        entries.append(SignatureEntry(recovered, signature))
+    return entries

@@ -25,12 +25,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 
-from eth_account import Account
+from coincurve import PublicKey
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
+from eth_typing import Hash32
+from eth_utils import keccak
+from eth_utils import to_checksum_address as _to_checksum_address
 
 DOMAIN_NAME = "AzoraOracleHub"
 DOMAIN_VERSION = "1"
@@ -56,6 +59,13 @@ class Reason(IntEnum):
     UNSORTED_SIGNERS = 9
     BELOW_THRESHOLD = 10
     CONSUMER_REJECTED = 11
+
+
+@lru_cache(maxsize=16_384)
+def to_checksum_address(address: str) -> str:
+    """EIP-55 `address` (memoised: the same signers, hub and learners come back all the time,
+    and each conversion costs a keccak)."""
+    return str(_to_checksum_address(address))
 
 
 def reason_name(code: int) -> str:
@@ -230,9 +240,42 @@ def revocation_signable(domain: HubDomain, rev: Revocation) -> SignableMessage:
     return _signable(domain, "Revocation", _REVOCATION_TYPE, rev.message())
 
 
+def _type_hash(primary: str, fields: list[dict[str, str]]) -> bytes:
+    return keccak(text=primary + "(" + ",".join(f"{field['type']} {field['name']}" for field in fields) + ")")
+
+
+_DOMAIN_TYPEHASH = _type_hash("EIP712Domain", _DOMAIN_TYPE)
+_ATTESTATION_TYPEHASH = _type_hash("Attestation", _ATTESTATION_TYPE)
+
+
+@lru_cache(maxsize=64)
+def domain_separator(domain: HubDomain) -> bytes:
+    """The EIP-712 domain separator of `domain` (= hashStruct(EIP712Domain))."""
+    return keccak(
+        _DOMAIN_TYPEHASH
+        + keccak(text=DOMAIN_NAME)
+        + keccak(text=DOMAIN_VERSION)
+        + domain.chain_id.to_bytes(32, "big")
+        + bytes(12)
+        + bytes.fromhex(domain.verifying_contract[2:])
+    )
+
+
 def attestation_digest(domain: HubDomain, att: Attestation) -> bytes:
-    """The digest the signers of `att` sign (= OracleHub.hash_attestation)."""
-    return _digest(attestation_signable(domain, att))
+    """The digest the signers of `att` sign (= OracleHub.hash_attestation). Encoded by hand
+    (every field is static or `bytes`): the same bytes as `attestation_signable`'s digest,
+    about ten times cheaper, which matters to a relay and signers hashing thousands a minute."""
+    struct_hash = keccak(
+        _ATTESTATION_TYPEHASH
+        + att.schema
+        + att.uid
+        + bytes(12)
+        + bytes.fromhex(att.subject[2:])
+        + keccak(att.data)
+        + att.deadline.to_bytes(32, "big")
+        + att.epoch.to_bytes(32, "big")
+    )
+    return keccak(b"\x19\x01" + domain_separator(domain) + struct_hash)
 
 
 def revocation_digest(domain: HubDomain, rev: Revocation) -> bytes:
@@ -285,6 +328,15 @@ def sign_attestation(account: LocalAccount, domain: HubDomain, att: Attestation)
     return _sign(account, attestation_signable(domain, att))
 
 
+def sign_digest(account: LocalAccount, digest: bytes) -> SignatureEntry:
+    """`account`'s signature of an EIP-712 `digest` it has computed itself (`attestation_digest`):
+    the same bytes as `sign_attestation`, without hashing the typed data twice."""
+    if len(digest) != 32:
+        raise ValueError(f"a digest is 32 bytes, got {len(digest)}")
+    signed = account.unsafe_sign_hash(Hash32(digest))
+    return SignatureEntry(account.address, _low_s(bytes(signed.signature)))
+
+
 def sign_revocation(account: LocalAccount, domain: HubDomain, rev: Revocation) -> SignatureEntry:
     """`account`'s signature of a revocation on `domain`."""
     return _sign(account, revocation_signable(domain, rev))
@@ -297,9 +349,12 @@ def recover_signer(digest: bytes, signature: bytes) -> str | None:
     if int.from_bytes(signature[32:64], "big") > SECP256K1_N // 2:
         return None
     try:
-        return str(Account._recover_hash(digest, signature=signature))
-    except Exception:  # eth-keys raises BadSignature / ValidationError for garbage
+        public_key = PublicKey.from_signature_and_message(
+            signature[:64] + bytes([signature[64] - 27]), digest, hasher=None
+        ).format(compressed=False)
+    except Exception:  # coincurve raises ValueError / TypeError for garbage
         return None
+    return to_checksum_address("0x" + keccak(public_key[1:])[12:].hex())
 
 
 def pack_signatures(entries: Iterable[Entry], threshold: int | None = None) -> bytes:

@@ -3,8 +3,12 @@ Alembic history: ``indexer/migrations/versions/0002_oracle_submissions.py`` crea
 
 * `OracleSubmission`: one attestation on its way to the hub, keyed by ``(chain_id, uid)``.
   Its ``status`` moves ``queued -> signed -> sent -> confirmed | failed`` (see
-  `oracles.submitter` for every transition). It is written before anything is enqueued,
-  so a restart loses nothing.
+  `oracles.relay` for every transition). It is written before anything is enqueued,
+  so a restart loses nothing. A **deferred** submission (its consumer refused it until a
+  period ends, e.g. ProofOfKnowledge's daily cap) is stored as ``queued`` with no signing
+  round (``digest`` NULL), the deferral's name in ``reason`` and, in ``deadline``, the chain
+  time at which it is signed again (`is_deferred`, `public_status`); the API reports it as
+  ``deferred``.
 * `OracleTransaction`: every transaction the relayer signed, written *before* it is
   broadcast (a crash between the two is healed by rebroadcasting the same raw bytes).
   Attempts sharing ``(relayer, nonce)`` are replacements of one another; exactly one of them
@@ -46,6 +50,8 @@ CONFIRMED = "confirmed"
 FAILED = "failed"
 SUBMISSION_STATUSES = (QUEUED, SIGNED, SENT, CONFIRMED, FAILED)
 OPEN_STATUSES = (QUEUED, SIGNED, SENT)
+# Not a stored status: a queued submission waiting for its retry time (see the module docstring).
+DEFERRED = "deferred"
 
 TX_PENDING = "pending"
 TX_MINED = "mined"
@@ -87,6 +93,7 @@ class OracleSubmission(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     # The attestation being signed: epoch and deadline of the current signing round, its digest.
+    # Deferred (queued, digest NULL): `deadline` is the chain time at which to sign again.
     epoch: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     deadline: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     digest: Mapped[str | None] = mapped_column(String(HASH_LENGTH), nullable=True)
@@ -161,3 +168,18 @@ class EducationCompletion(Base):
     score: Mapped[int] = mapped_column(SmallInteger)
     difficulty: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = _created()
+
+
+def is_deferred(row: OracleSubmission) -> bool:
+    """Whether `row` waits for a later period (queued, no signing round, a retry time)."""
+    return row.status == QUEUED and row.digest is None and row.deadline is not None
+
+
+def public_status(row: OracleSubmission) -> str:
+    """The status the API reports: the stored one, or ``deferred``."""
+    return DEFERRED if is_deferred(row) else row.status
+
+
+def retry_at(row: OracleSubmission) -> int | None:
+    """The chain time (unix seconds) at which a deferred submission is signed again."""
+    return int(row.deadline) if is_deferred(row) and row.deadline is not None else None

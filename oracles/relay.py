@@ -6,11 +6,17 @@ Statuses of an `OracleSubmission` and who moves them::
     signed ──(batch recorded in oracle_transactions)──────────▶ sent
     sent   ──(receipt: Attested)─────────────────────────────▶ confirmed
     sent   ──(receipt: AttestationRejected(reason))──────────▶ failed (reason name)
+    sent   ──(consumer refusal its schema defers, e.g. the daily cap)──▶ deferred
+    deferred ──(chain time reaches the retry time)───────────▶ queued (new signing round)
     any    ──(the hub already has the uid)────────────────────▶ confirmed (the applying tx)
     signed/sent ──(EXPIRED or STALE_EPOCH)───────────────────▶ queued (new signing round)
     sent   ──(reverted, or nonce taken by another tx)────────▶ signed (up to max_tx_attempts)
 
-A tick, holding the relayer's Redis lock:
+(`deferred` is stored as queued without a signing round; see `oracles.models`.)
+
+A tick, holding the relayer's Redis lock (after a first round of steps 1-3, up to
+`TICK_PASSES` rounds run step 4 in a second thread while this one repeats 2-3, as long as a
+round does anything: signatures that come back during a flush are sent in the same tick):
 
 1. **track** every pending transaction of the relayer, nonce by nonce: a receipt settles the
    nonce's submissions from the hub's logs; a nonce consumed by a transaction we do not know
@@ -22,7 +28,14 @@ A tick, holding the relayer's Redis lock:
    current request: a new round (fresh deadline, current epoch) when there is none or it went
    stale, a re-publication when signers have been silent for `signature_timeout_seconds`.
 4. **flush** signed submissions into `submit_batch` (or `submit` for one), up to
-   `max_pending_txs` unconfirmed transactions.
+   `max_pending_txs` unconfirmed transactions; when that many are out, track again (a node
+   that mines at once has usually mined them) and go on while slots free up.
+
+Cost per batch: the preflight reads (`schema_of`, `check_attestation` of every uid) travel as
+one JSON-RPC batch; the gas limit comes from the per-schema gas learned from an earlier full
+estimate, checked by a single `eth_call` (the full estimate, which binary-searches on the
+node, runs only for a schema not seen yet or when that check fails); fees are suggested once
+per tick.
 
 A uid is never sent twice: each is claimed with a Redis lock and a row lock, the hub's
 `schema_of(uid)` and `check_attestation` are read right before sending, and the transaction is
@@ -37,6 +50,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,7 +64,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
-from web3.types import Nonce, TxParams, Wei
+from web3.types import AccessList, Nonce, TxParams, Wei
 
 from oracles.chain import HubClient, rpc_guard
 from oracles.collector import RedisKeys, SignatureCollector, SignerSet, SigningRequest
@@ -68,10 +82,12 @@ from oracles.models import (
     TX_REPLACED,
     OracleSubmission,
     OracleTransaction,
+    is_deferred,
 )
 from oracles.nonce import NonceManager
+from oracles.schemas import Deferral, SchemaSpec, known_schemas
 from oracles.settings import OracleSettings
-from oracles.store import open_counts
+from oracles.store import open_counts, waiting, waiting_count
 
 log = logging.getLogger("oracles.relay")
 
@@ -92,6 +108,10 @@ HUB_REVERTS = {
     "hub: below threshold": Reason.BELOW_THRESHOLD,
 }
 _ALREADY_KNOWN = ("already known", "already imported", "known transaction")
+# Rounds of flush (one thread) alongside collect + request (the other) per tick.
+TICK_PASSES = 10
+# Gas of a batch transaction beyond its attestations' (intrinsic 21,000, the call, the loop).
+BATCH_BASE_GAS = 60_000
 _UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
@@ -105,10 +125,17 @@ class TickReport:
     replaced: int = 0
     confirmed: int = 0
     failed: int = 0
+    deferred: int = 0
     open: int = 0
 
     def as_log(self) -> dict[str, int]:
         return dict(self.__dict__)
+
+    def add(self, other: TickReport) -> None:
+        """Add `other`'s counts (all but `open`) to this report."""
+        for name, value in other.__dict__.items():
+            if name != "open":
+                setattr(self, name, getattr(self, name) + value)
 
 
 def _utcnow() -> datetime:
@@ -149,6 +176,7 @@ class Relay:
         hub: HubClient,
         relayer: LocalAccount,
         clock: Callable[[], float] = time.time,
+        schemas: dict[bytes, SchemaSpec] | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -169,9 +197,14 @@ class Relay:
             settings.lock_ttl_seconds,
         )
         self.clock = clock
+        self.schemas = schemas if schemas is not None else known_schemas()
         self._lock: Lock | None = None
         self._signer_sets: dict[str, SignerSet] = {}
         self._chain_time: int | None = None
+        self._tick_fees: Fees | None = None
+        self._gas_cap: int | None = None
+        # Per schema (hex id): the most gas one attestation of it has needed in a batch.
+        self._item_gas: dict[str, int] = {}
         self._finished: list[bytes] = []
         # Nonces seen consumed without a receipt of ours, and since when (see _taken_long_enough).
         self._taken_since: dict[int, float] = {}
@@ -186,15 +219,29 @@ class Relay:
             return None
         self._lock = lock
         self._signer_sets.clear()
-        self._chain_time = None
+        self._chain_time = self._tick_fees = self._gas_cap = None
         report = TickReport()
         try:
             self.track(report)
             self.collect(report)
             self.request_signatures(report)
-            self.flush(report)
+            with ThreadPoolExecutor(1, thread_name_prefix="relay-flush") as sender:
+                for _ in range(TICK_PASSES):
+                    # Send what is signed while this thread collects what the signers answered
+                    # meanwhile (the flush picks those up too) and requests for new submissions.
+                    sending = TickReport()
+                    flushed = sender.submit(self.flush, sending)
+                    before = (report.signed, report.requested)
+                    self.collect(report)
+                    self.request_signatures(report)
+                    flushed.result()
+                    report.add(sending)
+                    if sending.sent == 0 and (report.signed, report.requested) == before:
+                        break
             with self.sessions() as session:
-                report.open = sum(open_counts(session, self.chain_id).values())
+                total = sum(open_counts(session, self.chain_id).values())
+                # Deferred submissions waiting for their period do not keep the worker busy.
+                report.open = total - waiting_count(session, self.chain_id, self._block_time())
             self.collector.forget(self._finished)  # final outcomes need their signatures no more
         finally:
             self._finished.clear()
@@ -241,28 +288,39 @@ class Relay:
                 .limit(SIGNING_PAGE)
                 .with_for_update(skip_locked=True)
             ).all()
+            current = []
             for row in rows:
                 signer_set = self._signer_set(row.domain)
                 if row.epoch != signer_set.epoch or row.digest is None:
                     continue  # a new round is requested below
-                packed = self.collector.assemble(_uid(row), bytes.fromhex(row.digest[2:]), signer_set)
+                current.append((row, signer_set))
+            assembled = self.collector.assemble_many(
+                [(_uid(row), bytes.fromhex(str(row.digest)[2:]), signer_set) for row, signer_set in current]
+            )
+            for (row, _), packed in zip(current, assembled, strict=True):
                 if packed is not None:
                     row.signatures = packed
                     row.status = SIGNED
                     report.signed += 1
 
     def request_signatures(self, report: TickReport) -> None:
-        """Publish signing requests for queued submissions without a live one."""
+        """Publish signing requests for queued submissions without a live one (deferred ones once
+        their retry time has come)."""
         now = self._now()
         with self.sessions() as session, session.begin():
             rows = session.scalars(
                 select(OracleSubmission)
-                .where(OracleSubmission.chain_id == self.chain_id, OracleSubmission.status == QUEUED)
+                .where(
+                    OracleSubmission.chain_id == self.chain_id,
+                    OracleSubmission.status == QUEUED,
+                    ~waiting(self._block_time()),
+                )
                 .order_by(OracleSubmission.id)
                 .limit(SIGNING_PAGE)
                 .with_for_update(skip_locked=True)
             ).all()
             unconfigured: set[str] = set()
+            requests: list[SigningRequest] = []
             for row in rows:
                 signer_set = self._signer_set(row.domain)
                 if signer_set.threshold == 0:
@@ -287,36 +345,51 @@ class Relay:
                         )
                         report.failed += 1
                         continue
+                    if row.digest is None and row.deadline is not None:  # a deferral's time has come
+                        row.detail = f"signing again after {row.reason} (deferred until {row.deadline})"
+                        row.reason = None
                     row.epoch = signer_set.epoch
                     row.deadline = self._block_time() + self.settings.attestation_ttl_seconds
                     row.digest = _hex(attestation_digest(self.hub.domain, attestation_of(row)))
                     row.sign_rounds += 1
-                request = SigningRequest(
-                    domain=row.domain, hub=self.hub.domain, attestation=attestation_of(row)
+                requests.append(
+                    SigningRequest(
+                        domain=row.domain,
+                        hub=self.hub.domain,
+                        attestation=attestation_of(row),
+                        digest=bytes.fromhex(str(row.digest)[2:]),
+                    )
                 )
-                self.collector.request(request)
                 row.requested_at = _utcnow()
                 report.requested += 1
+            self.collector.request_many(requests)  # before the commit: a lost publication is redone
         for domain in sorted(unconfigured):
             log.warning("domain has no signer set on the hub; its submissions wait", extra={"domain": domain})
 
     # --- sending ---------------------------------------------------------------------------------
 
     def flush(self, report: TickReport) -> None:
-        """signed -> sent, in batches, while fewer than `max_pending_txs` transactions are unconfirmed."""
+        """signed -> sent, in batches, while fewer than `max_pending_txs` transactions are
+        unconfirmed; at the limit, track again and go on while that settles some."""
         while True:
-            with self.sessions() as session:
-                in_flight = session.scalar(
-                    select(func.count(distinct(OracleTransaction.nonce))).where(
-                        OracleTransaction.chain_id == self.chain_id,
-                        OracleTransaction.relayer == self.address.lower(),
-                        OracleTransaction.status == TX_PENDING,
-                    )
-                )
-            if (in_flight or 0) >= self.settings.max_pending_txs:
+            if self.in_flight() >= self.settings.max_pending_txs and (
+                not self.track(report) or self.in_flight() >= self.settings.max_pending_txs
+            ):
                 return
             if not self._send_batch(report):
                 return
+
+    def in_flight(self) -> int:
+        """How many nonces of this relayer have a transaction not mined yet (as recorded)."""
+        with self.sessions() as session:
+            count = session.scalar(
+                select(func.count(distinct(OracleTransaction.nonce))).where(
+                    OracleTransaction.chain_id == self.chain_id,
+                    OracleTransaction.relayer == self.address.lower(),
+                    OracleTransaction.status == TX_PENDING,
+                )
+            )
+        return int(count or 0)
 
     def _lock_uids(self, uids: Sequence[str]) -> dict[str, str]:
         """Take the per-uid locks that are free; returns uid -> lock token for the ones taken."""
@@ -367,12 +440,11 @@ class Relay:
     ) -> list[tuple[OracleSubmission, Attestation]]:
         """The hub's view of each uid right before sending: the ones still to send, the rest settled."""
         atts = [attestation_of(row) for row in rows]
-        used = self.hub.used([att.uid for att in atts])
-        verdicts = self.hub.check(
+        views = self.hub.preflight(
             [(att, bytes(row.signatures or b"")) for row, att in zip(rows, atts, strict=True)]
         )
         ready = []
-        for row, att, is_used, code in zip(rows, atts, used, verdicts, strict=True):
+        for row, att, (is_used, code) in zip(rows, atts, views, strict=True):
             if is_used:
                 self._resolve_used(row)
                 report.confirmed += 1
@@ -389,42 +461,51 @@ class Relay:
         self, session: Session, ready: list[tuple[OracleSubmission, Attestation]], report: TickReport
     ) -> OracleTransaction | None:
         """Sign the transaction carrying `ready` and mark them sent (in `session`); None if none is sent."""
-        functions = self.hub.contract.functions
         if len(ready) == 1:
             row, att = ready[0]
-            method, call = "submit", functions.submit(att.as_args(), bytes(row.signatures or b""))
+            method, data = (
+                "submit",
+                self.hub.calldata("submit", [att.as_args(), bytes(row.signatures or b"")]),
+            )
         else:
             method = "submit_batch"
-            call = functions.submit_batch(
-                [att.as_args() for _, att in ready], [bytes(row.signatures or b"") for row, _ in ready]
+            data = self.hub.calldata(
+                "submit_batch",
+                [[att.as_args() for _, att in ready], [bytes(row.signatures or b"") for row, _ in ready]],
             )
-        try:
-            with rpc_guard():
-                estimate = call.estimate_gas({"from": self.address})
-        except ContractLogicError as exc:
-            message = str(exc.message or exc)
-            if method == "submit":
-                self._refused(ready[0][0], message, report)
-            else:
-                for row, _ in ready:
-                    self._retry_send(row, f"submit_batch gas estimate reverted: {message}")
-            return None
-        gas = estimate * (100 + self.settings.gas_margin_percent) // 100
-        if method == "submit_batch":
-            gas = self._batch_gas(call, gas)
+        rows = [row for row, _ in ready]
+        gas = self._known_batch_gas(data, rows) if method == "submit_batch" else None
+        if gas is None:
+            try:
+                with rpc_guard():
+                    estimate = self.w3.eth.estimate_gas(self._call_params(data))
+            except ContractLogicError as exc:
+                message = str(exc.message or exc)
+                if method == "submit":
+                    self._refused(ready[0][0], message, report)
+                else:
+                    for row, _ in ready:
+                        self._retry_send(row, f"submit_batch gas estimate reverted: {message}")
+                return None
+            gas = estimate * (100 + self.settings.gas_margin_percent) // 100
+            if method == "submit_batch":
+                gas = self._batch_gas(data, gas)
+                self._learn_gas(rows, gas)
         fees = self._fees()
         self._renew_lock()
         nonce = self.nonces.next_nonce(session)
-        params: TxParams = {
-            "from": self.address,
-            "nonce": Nonce(nonce),
-            "gas": gas,
-            "chainId": self.chain_id,
+        unsigned: TxParams = {
             "type": 2,
+            "chainId": self.chain_id,
+            "nonce": Nonce(nonce),
+            "to": self.hub.address,
+            "value": Wei(0),
+            "data": HexBytes(data),
+            "gas": gas,
             "maxFeePerGas": Wei(fees.max_fee_per_gas),
             "maxPriorityFeePerGas": Wei(fees.max_priority_fee_per_gas),
+            "accessList": AccessList([]),
         }
-        unsigned = call.build_transaction(params)
         signed = self.relayer.sign_transaction(unsigned)  # type: ignore[arg-type]
         tx = OracleTransaction(
             tx_hash=_hex(signed.hash),
@@ -451,23 +532,69 @@ class Relay:
         )
         return tx
 
-    def _batch_gas(self, call: Any, gas: int) -> int:
+    def _cap(self) -> int:
+        """The latest block's gas limit (once per tick)."""
+        if self._gas_cap is None:
+            self._gas_cap = int(self.call(lambda: self.w3.eth.get_block("latest"))["gasLimit"])
+        return self._gas_cap
+
+    def _call_params(self, data: bytes, gas: int | None = None) -> TxParams:
+        """eth_call / eth_estimateGas parameters of hub calldata sent by this relayer."""
+        params: TxParams = {"from": self.address, "to": self.hub.address, "data": HexBytes(data)}
+        if gas is not None:
+            params["gas"] = gas
+        return params
+
+    def _applied(self, data: bytes, gas: int) -> int:
+        """How many attestations `submit_batch` calldata applies with `gas` (an eth_call; 0 when
+        the whole call runs out of gas, which nodes report as an RPC error, not a revert)."""
+        try:
+            with rpc_guard():
+                return int.from_bytes(bytes(self.w3.eth.call(self._call_params(data, gas)))[:32], "big")
+        except Web3RPCError as exc:
+            if "out of gas" in str(exc).lower().replace("outofgas", "out of gas"):
+                return 0
+            raise
+
+    def _known_batch_gas(self, data: bytes, rows: Sequence[OracleSubmission]) -> int | None:
+        """The gas limit of a batch from the gas its schemas needed before, if one `eth_call` at
+        that limit applies every attestation; None (a full estimate follows) otherwise."""
+        try:
+            per_item = [self._item_gas[row.schema] for row in rows]
+        except KeyError:
+            return None
+        gas = min(self._cap(), BATCH_BASE_GAS + sum(per_item))
+        try:
+            applied = self._applied(data, gas)
+        except ContractLogicError:
+            return None
+        return gas if applied == len(rows) else None
+
+    def _learn_gas(self, rows: Sequence[OracleSubmission], gas: int) -> None:
+        """Remember what a fully estimated batch needed per attestation (the largest seen)."""
+        per_item = -(-max(gas - BATCH_BASE_GAS, 0) // len(rows))
+        for schema in {row.schema for row in rows}:
+            self._item_gas[schema] = max(self._item_gas.get(schema, 0), per_item)
+
+    def _batch_gas(self, data: bytes, gas: int) -> int:
         """Enough gas for every attestation of a batch to be applied.
 
         `submit_batch` does not revert when a consumer call runs out of gas: it skips the item
         (AttestationRejected, CONSUMER_REJECTED). eth_estimateGas therefore finds a limit at
         which some items are skipped; raise it until the batch applies as many attestations as
         with the whole block's gas."""
-        with rpc_guard():
-            cap = int(self.w3.eth.get_block("latest")["gasLimit"])
-            applied = int(call.call({"from": self.address, "gas": cap}))
-            while gas < cap and int(call.call({"from": self.address, "gas": gas})) < applied:
-                gas = min(cap, gas * 3 // 2)
+        cap = self._cap()
+        applied = self._applied(data, cap)
+        while gas < cap and self._applied(data, gas) < applied:
+            gas = min(cap, gas * 3 // 2)
         return gas
 
     def _fees(self) -> Fees:
-        with rpc_guard():
-            return suggest_fees(self.w3, self.settings)
+        """The fee suggestion (once per tick)."""
+        if self._tick_fees is None:
+            with rpc_guard():
+                self._tick_fees = suggest_fees(self.w3, self.settings)
+        return self._tick_fees
 
     def _broadcast(self, tx: OracleTransaction) -> bool:
         """Hand the raw transaction to the node (again); True when the node has it."""
@@ -497,8 +624,9 @@ class Relay:
 
     # --- tracking --------------------------------------------------------------------------------
 
-    def track(self, report: TickReport) -> None:
-        """Settle, release, rebroadcast or replace every pending transaction of the relayer."""
+    def track(self, report: TickReport) -> int:
+        """Settle, release, rebroadcast or replace every pending transaction of the relayer;
+        returns how many nonces were settled or released."""
         with self.sessions() as session:
             pending = session.scalars(
                 select(OracleTransaction)
@@ -510,39 +638,36 @@ class Relay:
                 .order_by(OracleTransaction.nonce, OracleTransaction.created_at)
             ).all()
         if not pending:
-            return
+            return 0
         # The mined nonce first: a nonce below it without a receipt of ours was taken by another tx.
         latest = self.nonces.chain_nonce("latest")
         head = self.call(lambda: self.w3.eth.block_number) if self.settings.confirmations else 0
         slots: dict[int, list[OracleTransaction]] = defaultdict(list)
         for tx in pending:
             slots[tx.nonce].append(tx)
+        done = 0
+        receipts = self.hub.receipts([tx.tx_hash for tx in pending])
         for nonce, attempts in sorted(slots.items()):
-            mined, receipt = self._receipt(attempts)
+            mined, receipt = next(
+                ((tx, receipts[tx.tx_hash]) for tx in attempts if tx.tx_hash in receipts), (None, None)
+            )
             if mined is not None and receipt is not None:
                 confirmations = self.settings.confirmations
                 if confirmations == 0 or head - int(receipt["blockNumber"]) >= confirmations:
                     self._settle(nonce, attempts, mined, receipt, report)
+                    done += 1
             elif nonce < latest:
                 if self._taken_long_enough(nonce, attempts):
                     self._drop(nonce, attempts, report)
+                    done += 1
             else:
                 self._taken_since.pop(nonce, None)
                 self._nudge(nonce, attempts, report)
+        return done
 
     def call(self, fn: Callable[[], Any]) -> Any:
         with rpc_guard():
             return fn()
-
-    def _receipt(self, attempts: list[OracleTransaction]) -> tuple[OracleTransaction | None, Any]:
-        for tx in attempts:
-            try:
-                with rpc_guard():
-                    receipt = self.w3.eth.get_transaction_receipt(HexBytes(tx.tx_hash))
-            except TransactionNotFound:
-                continue
-            return tx, receipt
-        return None, None
 
     def _taken_long_enough(self, nonce: int, attempts: list[OracleTransaction]) -> bool:
         """Whether a nonce consumed without a receipt of ours is really taken by another transaction.
@@ -613,13 +738,15 @@ class Relay:
                 if outcome is not None and uid in outcome.attested:
                     self._confirm(sub, mined.tx_hash, block)
                 elif outcome is not None and uid in outcome.rejected:
-                    self._rejected(sub, outcome.rejected[uid], mined.tx_hash)
+                    self._rejected(sub, outcome.rejected[uid], mined.tx_hash, block)
                 else:
                     self._reverted(sub, mined.tx_hash)
                 if sub.status == CONFIRMED:
                     report.confirmed += 1
                 elif sub.status == FAILED:
                     report.failed += 1
+                elif is_deferred(sub):
+                    report.deferred += 1
         log.info(
             "transaction mined",
             extra={"tx_hash": mined.tx_hash, "nonce": nonce, "block": block, "status": status},
@@ -764,13 +891,64 @@ class Relay:
             ours = row.tx_hash == tx_hash
             self._confirm(row, tx_hash, block, None if ours else "applied by another transaction")
 
-    def _rejected(self, row: OracleSubmission, code: int, tx_hash: str) -> None:
+    def _rejected(self, row: OracleSubmission, code: int, tx_hash: str, block: int | None = None) -> None:
         if code == Reason.UID_USED:
             self._resolve_used(row)
         elif code in RESIGN_REASONS:
             self._resign(row, reason_name(code))
+        elif code == Reason.CONSUMER_REJECTED:
+            self._consumer_rejected(row, tx_hash, block)
         else:
             self._fail(row, reason_name(code), code, f"AttestationRejected in {tx_hash}")
+
+    def _consumer_rejected(self, row: OracleSubmission, tx_hash: str, block: int | None) -> None:
+        """A batch's consumer refused the uid (the batch only logs CONSUMER_REJECTED): replay it
+        alone with `eth_call` to learn why. A refusal its schema defers waits for the next period;
+        one that no longer happens (the consumer ran out of gas, or its period has turned) is
+        sent again; any other fails with the consumer's revert string."""
+        att = attestation_of(row)
+        message = self.hub.submit_error(att, bytes(row.signatures or b""), self.address)
+        where = f"AttestationRejected in {tx_hash}"
+        if message is None:
+            self._retry_send(row, f"{where}; the consumer accepts it now")
+            return
+        deferral = self._deferral(row, message)
+        if deferral is not None:
+            when = self._time_of(block) if block is not None else self._block_time()
+            self._defer(row, deferral, when, f"{where}: {message}")
+            return
+        hub_code = next((reason for text, reason in HUB_REVERTS.items() if text in message), None)
+        if hub_code == Reason.UID_USED:
+            self._resolve_used(row)
+        elif hub_code in RESIGN_REASONS:
+            self._resign(row, reason_name(hub_code))
+        else:
+            code = hub_code if hub_code is not None else Reason.CONSUMER_REJECTED
+            self._fail(row, code.name, int(code), f"{where}: {message}"[:500])
+
+    def _deferral(self, row: OracleSubmission, message: str) -> Deferral | None:
+        spec = self.schemas.get(bytes.fromhex(row.schema[2:]))
+        return spec.deferral(message) if spec is not None else None
+
+    def _time_of(self, block: int) -> int:
+        return int(self.call(lambda: self.w3.eth.get_block(block))["timestamp"])
+
+    def _defer(self, row: OracleSubmission, deferral: Deferral, chain_time: int, why: str) -> None:
+        """Wait for the consumer's next period: no signing round until then (the new round gets
+        a fresh deadline and new signatures); the rounds already used are forgiven."""
+        self._finished.append(_uid(row))  # its signatures will never be used
+        retry = deferral.retry_at(chain_time)
+        row.status = QUEUED
+        row.digest = row.epoch = None
+        row.signatures = None
+        row.requested_at = None
+        row.relayer = row.nonce = None
+        row.deadline = retry
+        row.sign_rounds = 0
+        row.reason = deferral.reason
+        row.reason_code = None
+        row.detail = f"deferred until chain time {retry}: {why}"[:500]
+        log.info("submission deferred", extra={"uid": row.uid, "reason": deferral.reason, "retry_at": retry})
 
     def _reverted(self, row: OracleSubmission, tx_hash: str) -> None:
         """The carrying transaction reverted (or did not mention the uid): ask the hub why."""
@@ -791,7 +969,11 @@ class Relay:
         code = next(
             (reason for text, reason in HUB_REVERTS.items() if text in message), Reason.CONSUMER_REJECTED
         )
-        if code == Reason.UID_USED:
+        deferral = self._deferral(row, message) if code == Reason.CONSUMER_REJECTED else None
+        if deferral is not None:
+            self._defer(row, deferral, self._block_time(), message)
+            report.deferred += 1
+        elif code == Reason.UID_USED:
             self._resolve_used(row)
             report.confirmed += 1
         elif code in RESIGN_REASONS:

@@ -30,7 +30,7 @@ from azora.exceptions import AzoraError
 from azora.logs import configure_logging
 from azora.manifest import load_manifest
 from oracles.collector import RedisKeys, SignatureCollector, SigningRequest, decode_fields
-from oracles.eip712 import ORACLE_DOMAINS, HubDomain, attestation_digest, sign_attestation
+from oracles.eip712 import ORACLE_DOMAINS, HubDomain, SignatureEntry, attestation_digest, sign_digest
 from oracles.exceptions import InvalidRequestError, OracleError
 from oracles.keys import domain_keystores, load_keystore
 from oracles.schemas import SchemaSpec, known_schemas
@@ -92,6 +92,18 @@ class SignerService:
 
     def handle(self, account: LocalAccount, fields: Mapping[str, str]) -> bool:
         """Sign one request with `account`; False (logged) when it is refused."""
+        signed = self.sign(account, fields)
+        if signed is None:
+            return False
+        self.collector.add_many([signed])
+        log.info("attestation signed", extra={"signer": account.address, "uid": "0x" + signed[0].hex()})
+        return True
+
+    def sign(
+        self, account: LocalAccount, fields: Mapping[str, str]
+    ) -> tuple[bytes, bytes, SignatureEntry] | None:
+        """(uid, digest, signature) of one request by `account`, not stored yet; None (logged) when
+        the request is refused."""
         try:
             request = self.check(fields)
         except InvalidRequestError as exc:
@@ -99,12 +111,10 @@ class SignerService:
                 "request refused",
                 extra={"signer": account.address, "uid": fields.get("uid", "?"), "why": str(exc)},
             )
-            return False
+            return None
         att = request.attestation
         digest = attestation_digest(self.hub, att)
-        self.collector.add(att.uid, digest, sign_attestation(account, self.hub, att))
-        log.info("attestation signed", extra={"signer": account.address, "uid": "0x" + att.uid.hex()})
-        return True
+        return att.uid, digest, sign_digest(account, digest)
 
     def ensure_group(self, account: LocalAccount) -> None:
         """Create the key's consumer group (from the stream's start: requests made before this
@@ -116,15 +126,24 @@ class SignerService:
                 raise
 
     def poll(self, account: LocalAccount, cursor: str = ">", block_ms: int | None = None) -> int:
-        """Read and handle one page of requests (`cursor` "0": this key's unacknowledged ones)."""
+        """Read and handle one page of requests (`cursor` "0": this key's unacknowledged ones): the
+        page's signatures are stored in one round trip, then the page is acknowledged."""
         reply: Any = self.redis.xreadgroup(
             group_name(account), CONSUMER, {self.stream: cursor}, count=READ_COUNT, block=block_ms
         )
         entries = reply[0][1] if reply else []
-        for entry_id, raw in entries:
+        if not entries:
+            return 0
+        signed = []
+        for _, raw in entries:
             if raw:  # a pending entry trimmed from the stream comes back empty
-                self.handle(account, decode_fields(raw))
-            self.redis.xack(self.stream, group_name(account), entry_id)
+                entry = self.sign(account, decode_fields(raw))
+                if entry is not None:
+                    signed.append(entry)
+        self.collector.add_many(signed)
+        self.redis.xack(self.stream, group_name(account), *[entry_id for entry_id, _ in entries])
+        if signed:
+            log.info("attestations signed", extra={"signer": account.address, "count": len(signed)})
         return len(entries)
 
     def run_account(self, account: LocalAccount, stop: threading.Event) -> None:

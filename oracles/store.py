@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexer.db import create_db_engine
@@ -29,6 +29,24 @@ def new_submission(
         status=QUEUED,
         sign_rounds=0,
         tx_attempts=0,
+    )
+
+
+def waiting(chain_time: int) -> ColumnElement[bool]:
+    """SQL: the submission is deferred and its retry time is still ahead of `chain_time`."""
+    return and_(
+        OracleSubmission.status == QUEUED,
+        OracleSubmission.digest.is_(None),
+        OracleSubmission.deadline.is_not(None),
+        OracleSubmission.deadline > chain_time,
+    )
+
+
+def waiting_count(session: Session, chain_id: int, chain_time: int) -> int:
+    """How many deferred submissions of `chain_id` wait for a retry time after `chain_time`."""
+    return int(
+        session.scalar(select(func.count()).where(OracleSubmission.chain_id == chain_id, waiting(chain_time)))
+        or 0
     )
 
 

@@ -13,6 +13,9 @@ status of the first one, and can never mint twice.
 A completion is stored (status queued) in PostgreSQL first, in one transaction with its
 submission; only then is the submitter asked for a tick. Were that request lost (Redis down,
 crash), the stored row is still picked up by the worker's next tick or its start-up requeue.
+
+`submit_many` stores a batch (`POST .../completions:batch`, up to `MAX_BATCH_ITEMS`) the
+same way, in one transaction, with one tick requested for the whole batch.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import hashlib
 import hmac
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -29,13 +33,13 @@ import redis
 from celery import Celery
 from eth_utils import to_checksum_address
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from azora.manifest import load_manifest
 from oracles.education.schema import COURSE_COMPLETED, DOMAIN, completion_uid, encode_course_completed
-from oracles.models import EducationCompletion, OracleSubmission
+from oracles.models import EducationCompletion, OracleSubmission, public_status, retry_at
 from oracles.settings import OracleSettings
 from oracles.store import new_submission
 from oracles.submitter import enqueue_tick, make_celery
@@ -46,6 +50,9 @@ PLATFORM_HEADER = "X-Azora-Platform"
 SIGNATURE_HEADER = "X-Azora-Signature"
 SIGNATURE_SCHEME = "sha256="
 MAX_BODY_BYTES = 16_384
+# A batch: at most this many completions, in at most this many bytes.
+MAX_BATCH_ITEMS = 500
+MAX_BATCH_BODY_BYTES = 262_144
 _ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 ZERO_ADDRESS = "0x" + "00" * 20
 
@@ -136,6 +143,8 @@ class CompletionRecord:
     detail: str | None
     created_at: datetime
     updated_at: datetime
+    # Deferred only: the chain time (unix seconds) at which it is signed and sent again.
+    retry_at: int | None = None
 
     @property
     def learner_checksum(self) -> str:
@@ -183,13 +192,14 @@ class IntakeService:
             course_id=int(completion.course_id),
             score=completion.score,
             difficulty=completion.difficulty,
-            status=submission.status,
+            status=public_status(submission),
             tx_hash=submission.tx_hash,
             block_number=submission.block_number,
             reason=submission.reason,
             detail=submission.detail,
             created_at=completion.created_at,
             updated_at=submission.updated_at,
+            retry_at=retry_at(submission),
         )
 
     async def _existing(
@@ -207,31 +217,35 @@ class IntakeService:
         row = (await session.execute(query.limit(1))).first()
         return None if row is None else self._record(row[0], row[1])
 
+    def _rows(self, platform: str, payload: CompletionIn) -> tuple[OracleSubmission, EducationCompletion]:
+        """The submission (queued) and completion rows of a new completion."""
+        submission = new_submission(
+            chain_id=self.chain_id,
+            uid=completion_uid(platform, payload.completion_id),
+            domain=DOMAIN,
+            schema=COURSE_COMPLETED,
+            subject=payload.learner,
+            data=encode_course_completed(payload.course_id, payload.score, payload.difficulty),
+        )
+        completion = EducationCompletion(
+            chain_id=self.chain_id,
+            platform=platform,
+            completion_id=payload.completion_id,
+            uid=submission.uid,
+            learner=payload.learner,
+            course_id=payload.course_id,
+            score=payload.score,
+            difficulty=payload.difficulty,
+        )
+        return submission, completion
+
     async def submit(self, platform: str, payload: CompletionIn) -> tuple[CompletionRecord, bool]:
         """Store the completion (queued); returns (record, True), or (the existing record, False)
         for a duplicate (same platform and completion id, or same learner and course)."""
-        uid = completion_uid(platform, payload.completion_id)
         async with self.sessions() as session:
             if (existing := await self._existing(session, platform, payload)) is not None:
                 return existing, False
-            submission = new_submission(
-                chain_id=self.chain_id,
-                uid=uid,
-                domain=DOMAIN,
-                schema=COURSE_COMPLETED,
-                subject=payload.learner,
-                data=encode_course_completed(payload.course_id, payload.score, payload.difficulty),
-            )
-            completion = EducationCompletion(
-                chain_id=self.chain_id,
-                platform=platform,
-                completion_id=payload.completion_id,
-                uid=submission.uid,
-                learner=payload.learner,
-                course_id=payload.course_id,
-                score=payload.score,
-                difficulty=payload.difficulty,
-            )
+            submission, completion = self._rows(platform, payload)
             try:
                 session.add(submission)
                 await session.flush()
@@ -242,13 +256,99 @@ class IntakeService:
                 if (existing := await self._existing(session, platform, payload)) is not None:
                     return existing, False
                 raise
-            found = await self.read(submission.uid)
-            assert found is not None
             log.info(
                 "completion stored",
                 extra={"uid": submission.uid, "platform": platform, "completion_id": payload.completion_id},
             )
-            return found, True
+            # The INSERTs returned the server defaults (created_at, updated_at): no read back.
+            return self._record(completion, submission), True
+
+    async def submit_many(
+        self, platform: str, payloads: Sequence[CompletionIn]
+    ) -> list[tuple[CompletionRecord, bool]]:
+        """Store a batch of completions (queued) in one transaction; per item, in order, what
+        `submit` would answer: (record, True) when stored, (the earlier record, False) when it
+        repeats one already stored or one earlier in the batch."""
+        if not payloads:
+            return []
+        # Each item's first occurrence in the batch (same completion id, or same learner + course).
+        first: list[int] = []
+        by_id: dict[str, int] = {}
+        by_pair: dict[tuple[str, int], int] = {}
+        for i, payload in enumerate(payloads):
+            pair = (payload.learner, payload.course_id)
+            j = by_id.get(payload.completion_id, by_pair.get(pair, i))
+            by_id.setdefault(payload.completion_id, j)
+            by_pair.setdefault(pair, j)
+            first.append(j)
+        leaders = sorted(set(first))
+        async with self.sessions() as session:
+            stored = await self._existing_many(session, platform, [payloads[i] for i in leaders])
+            found: dict[int, str] = {}  # leader -> uid of the completion already stored
+            for i in leaders:
+                payload = payloads[i]
+                uid = stored.get(payload.completion_id) or stored.get((payload.learner, payload.course_id))
+                if uid is not None:
+                    found[i] = uid
+            new = [i for i in leaders if i not in found]
+            rows = [self._rows(platform, payloads[i]) for i in new]
+            try:
+                session.add_all([submission for submission, _ in rows])
+                await session.flush()
+                session.add_all([completion for _, completion in rows])
+                await session.commit()
+            except IntegrityError:  # a concurrent request stored some of them: item by item
+                await session.rollback()
+                return [await self.submit(platform, payload) for payload in payloads]
+        created = {i: submission.uid for i, (submission, _) in zip(new, rows, strict=True)}
+        records = await self.read_many([*created.values(), *found.values()])
+        if new:
+            log.info("completions stored", extra={"platform": platform, "count": len(new)})
+        out = []
+        for i, j in enumerate(first):
+            uid = created.get(j) or found[j]
+            out.append((records[uid], i == j and j in created))
+        return out
+
+    async def _existing_many(
+        self, session: AsyncSession, platform: str, payloads: Sequence[CompletionIn]
+    ) -> dict[Any, str]:
+        """Stored completions matching `payloads`: completion id -> uid and (learner, course) -> uid."""
+        ids = [payload.completion_id for payload in payloads]
+        pairs = [(payload.learner, payload.course_id) for payload in payloads]
+        query = select(
+            EducationCompletion.platform,
+            EducationCompletion.completion_id,
+            EducationCompletion.learner,
+            EducationCompletion.course_id,
+            EducationCompletion.uid,
+        ).where(
+            EducationCompletion.chain_id == self.chain_id,
+            or_(
+                and_(EducationCompletion.platform == platform, EducationCompletion.completion_id.in_(ids)),
+                tuple_(EducationCompletion.learner, EducationCompletion.course_id).in_(pairs),
+            ),
+        )
+        out: dict[Any, str] = {}
+        for row_platform, completion_id, learner, course_id, uid in (await session.execute(query)).all():
+            if row_platform == platform:
+                out[completion_id] = uid
+            out[(learner, int(course_id))] = uid
+        return out
+
+    async def read_many(self, uids: Sequence[str]) -> dict[str, CompletionRecord]:
+        """The completions whose attestation uids are `uids`, by uid (unknown ones left out)."""
+        if not uids:
+            return {}
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    self._query().where(
+                        EducationCompletion.chain_id == self.chain_id, EducationCompletion.uid.in_(list(uids))
+                    )
+                )
+            ).all()
+        return {row[1].uid: self._record(row[0], row[1]) for row in rows}
 
     async def read(self, uid: str) -> CompletionRecord | None:
         """The completion whose attestation uid is `uid` (0x + 64 hex, lowercase)."""

@@ -19,7 +19,7 @@ from eth_utils import keccak
 
 from oracles.eip712 import Attestation
 from oracles.exceptions import InvalidRequestError
-from oracles.schemas import SchemaSpec
+from oracles.schemas import Deferral, SchemaSpec
 
 DOMAIN = "EDUCATION"
 COURSE_COMPLETED_DEFINITION = "azora.education.CourseCompleted(uint256 courseId,uint8 score,uint8 difficulty)"
@@ -81,7 +81,14 @@ def validate_credential_revoked(att: Attestation) -> None:
         raise InvalidRequestError("CredentialRevoked data is abi_encode(uint256 tokenId): 32 bytes")
 
 
+# ProofOfKnowledge's limits: a learner's daily cap (UTC days) and the 30-day epoch budget. A
+# completion over either reverts without consuming its uid; it is sent again next period.
+DEFERRALS = (
+    Deferral("pok: daily cap exceeded", "DAILY_CAP_EXCEEDED", 86_400),
+    Deferral("pok: epoch budget exhausted", "EPOCH_BUDGET_EXHAUSTED", 30 * 86_400),
+)
+
 SCHEMAS = (
-    SchemaSpec(COURSE_COMPLETED_DEFINITION, DOMAIN, validate_course_completed),
+    SchemaSpec(COURSE_COMPLETED_DEFINITION, DOMAIN, validate_course_completed, DEFERRALS),
     SchemaSpec(CREDENTIAL_REVOKED_DEFINITION, DOMAIN, validate_credential_revoked),
 )

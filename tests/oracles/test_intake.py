@@ -213,3 +213,146 @@ def test_openapi__documents_the_signed_body_and_problems(
     assert set(schema["required"]) == {"completion_id", "learner", "course_id", "score", "difficulty"}
     assert {"202", "401", "409", "422"} <= set(post["responses"])
     assert "application/problem+json" in post["responses"]["409"]["content"]
+
+
+# --- POST /v1/oracles/education/completions:batch ------------------------------------------------
+
+BATCH_PATH = "/v1/oracles/education/completions:batch"
+
+
+def post_batch(
+    client: Any,
+    items: list[Any] | bytes,
+    *,
+    secret: str = PLATFORM_SECRET,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """POST a batch signed like a platform does (the HMAC covers the raw array)."""
+    from oracles.education.intake import sign_body
+
+    body = items if isinstance(items, bytes) else json.dumps(items).encode()
+    sent = {
+        "Content-Type": "application/json",
+        "X-Azora-Platform": PLATFORM,
+        "X-Azora-Signature": sign_body(secret, body),
+    }
+    sent.update(headers or {})
+    return client.post(BATCH_PATH, content=body, headers=sent)
+
+
+def test_post_batch__valid_items__200_each_202_stored_queued_one_tick(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    items = [completion_payload() for _ in range(5)]
+    response = post_batch(intake_client(settings), items)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["accepted"], body["duplicates"], body["invalid"]) == (5, 0, 0)
+    uids = ["0x" + completion_uid(PLATFORM, item["completion_id"]).hex() for item in items]
+    assert [(r["index"], r["status"], r["id"]) for r in body["results"]] == [
+        (i, 202, uid) for i, uid in enumerate(uids)
+    ]
+    assert all(r["completion"]["status"] == "queued" and r["problem"] is None for r in body["results"])
+    rows = submissions(settings)
+    assert sorted(rows) == sorted(uids) and all(row.status == "queued" for row in rows.values())
+    assert queued_ticks(settings) == 1
+
+
+def test_post_batch__invalid_low_score_and_duplicates__per_item_status_in_order(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    client = intake_client(settings)
+    earlier = completion_payload()
+    stored = post_completion(client, earlier).json()
+    fresh = completion_payload()
+    items: list[Any] = [
+        fresh,
+        completion_payload(learner="0x1234"),
+        completion_payload(score=69),
+        {**earlier, "score": 99},  # reported before this batch
+        {**fresh, "score": 71},  # same completion id earlier in this batch
+        completion_payload(learner=fresh["learner"], course_id=fresh["course_id"]),  # same learner + course
+        "not an object",
+    ]
+    body = post_batch(client, items).json()
+    assert [r["status"] for r in body["results"]] == [202, 422, 422, 409, 409, 409, 422]
+    assert (body["accepted"], body["duplicates"], body["invalid"]) == (1, 3, 3)
+    results = body["results"]
+    first_id = results[0]["id"]
+    assert [r["id"] for r in results[3:6]] == [stored["id"], first_id, first_id]
+    assert results[3]["completion"]["score"] == 88 and results[4]["completion"]["score"] == 88
+    assert results[3]["problem"]["type"].endswith("duplicate-completion")
+    assert results[1]["problem"]["type"].endswith("invalid-request")
+    assert [e["location"] for e in results[1]["problem"]["errors"]] == ["body.1.learner"]
+    assert results[2]["problem"]["type"].endswith("score-below-passing")
+    assert (results[2]["problem"]["score"], results[2]["problem"]["passing_score"]) == (69, 70)
+    assert results[6]["problem"]["errors"][0]["location"] == "body.6"
+    assert sorted(submissions(settings)) == sorted([stored["id"], first_id])
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[not json", "invalid JSON"),
+        (json.dumps({"completion_id": "c-1"}).encode(), "JSON array"),
+        (b"[]", "JSON array"),
+        (json.dumps([completion_payload(completion_id=f"c-{i}") for i in range(501)]).encode(), "JSON array"),
+    ],
+)
+def test_post_batch__not_an_array_of_1_to_500__422_nothing_stored(
+    intake_client: IntakeClient, settings: OracleSettings, body: bytes, message: str
+) -> None:
+    problem = assert_problem(post_batch(intake_client(settings), body), 422, type_suffix="invalid-request")
+    assert message in problem["detail"]
+    assert submissions(settings) == {}
+    assert queued_ticks(settings) == 0
+
+
+def test_post_batch__bad_hmac_or_too_large__401_413_nothing_stored(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    from oracles.education.intake import MAX_BATCH_BODY_BYTES
+
+    client = intake_client(settings)
+    assert_problem(post_batch(client, [completion_payload()], secret="not-the-secret"), 401)
+    padded = json.dumps([completion_payload()]).encode() + b" " * MAX_BATCH_BODY_BYTES
+    assert_problem(post_batch(client, padded), 413)
+    assert submissions(settings) == {}
+
+
+def test_post_batch__only_duplicates__no_tick_enqueued(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    client = intake_client(settings)
+    items = [completion_payload() for _ in range(2)]
+    assert post_batch(client, items).json()["accepted"] == 2
+    again = post_batch(client, items).json()
+    assert (again["accepted"], again["duplicates"]) == (0, 2)
+    assert queued_ticks(settings) == 1  # the first batch's
+
+
+def test_get__deferred_submission__status_deferred_with_retry_at(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from oracles.models import OracleSubmission
+    from oracles.store import make_sessions
+
+    client = intake_client(settings)
+    created = post_completion(client, completion_payload()).json()
+    assert settings.database_url is not None
+    sessions = make_sessions(settings.database_url, pool_size=1)
+    with sessions() as session, session.begin():  # what the relay writes when it defers one
+        session.execute(
+            update(OracleSubmission)
+            .where(OracleSubmission.uid == created["id"])
+            .values(deadline=1_800_000_000, reason="DAILY_CAP_EXCEEDED", detail="deferred until ...")
+        )
+    sessions.kw["bind"].dispose()
+    read = client.get(f"/v1/oracles/education/completions/{created['id']}").json()
+    assert (read["status"], read["reason"]) == ("deferred", "DAILY_CAP_EXCEEDED")
+    assert datetime.fromisoformat(read["retry_at"]) == datetime.fromtimestamp(1_800_000_000, UTC)
+    assert created["retry_at"] is None
