@@ -11,7 +11,7 @@ export PATH := $(BIN):$(ANVIL_DIR):$(PATH)
 NETWORK ?= ethereum:local:foundry
 PROFILE ?= dev
 
-.PHONY: help install run demo test fuzz compile lint bench bench-gas bench-indexer clean
+.PHONY: help install run demo test fuzz compile lint bench bench-gas bench-governance bench-indexer clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -51,10 +51,13 @@ lint: install ## ruff + mypy
 	ruff format --check .
 	mypy
 
-bench: bench-gas bench-indexer ## Every benchmark (numbers recorded in bench/README.md)
+bench: bench-gas bench-governance bench-indexer ## Every benchmark (numbers recorded in bench/README.md)
 
 bench-gas: install ## Gas of token and ledger operations on anvil
 	python bench/gas_token.py
+
+bench-governance: install ## Gas of governance and vote-token operations vs OpenZeppelin v5 (solcjs)
+	python bench/gas_governance.py
 
 bench-indexer: install ## Indexer backfill events/s, its upper bound and head-to-API latency (< 10 min)
 	python bench/indexer_backfill.py
