@@ -153,10 +153,13 @@ def up(
 
         profile_name = profile or settings.profile
         if profile_name == "dev":
+            from api.relay.keys import ensure_dev_relayer_keystore
             from oracles.keys import ensure_dev_keystores
 
-            # Dev signer keys (2-of-3 per domain) and the relayer (anvil account 8), encrypted.
+            # Dev signer keys (2-of-3 per domain) and the oracle relayer (anvil account 8), encrypted;
+            # the API's gasless-vote/delegation relayer has a key of its own (anvil account 7).
             ensure_dev_keystores(home, fast_kdf=True, relayer_index=DEV_RELAYER_INDEX)
+            ensure_dev_relayer_keystore(home)
         run_deploy(settings, rpc_url, profile_name)
         from indexer.db import upgrade
 
@@ -170,6 +173,7 @@ def up(
             "REDIS_URL": redis_url,
             "INDEXER_MANIFEST_PATH": str(settings.manifest_path()),
             "ORACLE_MANIFEST_PATH": str(settings.manifest_path()),
+            "API_MANIFEST_PATH": str(settings.manifest_path()),
             "ORACLE_EDUCATION_PLATFORMS": json.dumps(dev_platforms(home)),
         }
         port = api_port or settings.api_port
@@ -180,6 +184,8 @@ def up(
             ("api", api_argv),
             ("worker", [py, "-m", "oracles.worker"]),
             ("signers", [py, "-m", "oracles.signer", "--domain", "EDUCATION", "--all"]),
+            ("ethics", [py, "-m", "oracles.ethics"]),
+            ("ethics-signers", [py, "-m", "oracles.signer", "--domain", "ETHICS", "--all"]),
         ):
             stack.children.append(spawn(name, argv, logs / f"{name}.log", env))
         api = f"http://127.0.0.1:{port}"
@@ -192,6 +198,7 @@ def up(
         if demo:
             run_demo(rpc_url, settings)
             play_education_demo(api, home)
+            run_ape_script("demo_governance", settings, rpc_url, "--api", api)
         _print_banner(api, settings, logs)
         if exit_when_ready:
             return
