@@ -53,7 +53,12 @@ def test_azora_up_demo__governance_lifecycle__executed_and_served_by_the_api(tmp
         argv, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True)
+
+    def pump() -> None:
+        for line in proc.stdout or []:
+            lines.put(line)
+
+    reader = threading.Thread(target=pump, daemon=True)
     reader.start()
     output: list[str] = []
     api, rpc = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{anvil_port}"
