@@ -24,6 +24,7 @@ Governance (every admin change goes through it once deployed):
     vote(id, "for" | "against" | "abstain", sender=None, reason=None)
     queue(id) / execute(id)
     proposal(id)           state, window, tally, quorum and constitutional review
+    wait_for_review(id)    wait (60 s at most) for the ethics oracle's verdict on chain
     advance(id)            local chains: mine / move time to the proposal's next step
 """
 
@@ -171,6 +172,10 @@ def ape_init_extras(project: Any, chain: Any, networks: Any, accounts: Any) -> d
     def proposal(pid: int) -> dict[str, Any]:
         return _gov().summary(pid)
 
+    def wait_for_review(pid: int, timeout: float = 60.0) -> str | None:
+        verdict = _gov().wait_for_review(pid, timeout)
+        return {1: "approved", 2: "flagged"}.get(verdict)
+
     def advance(pid: int) -> str:
         if not network.is_local:
             raise AzoraError("advance() moves a local chain's blocks and clock; on a live network, wait")
@@ -209,4 +214,5 @@ def ape_init_extras(project: Any, chain: Any, networks: Any, accounts: Any) -> d
         "execute": execute,
         "proposal": proposal,
         "advance": advance,
+        "wait_for_review": wait_for_review,
     }

@@ -20,6 +20,7 @@ sent. The proposal id is OpenZeppelin's ``hashProposal``:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -330,6 +331,15 @@ class GovernorClient:
             "review": {0: None, 1: "approved", 2: "flagged"}.get(int(verdict), str(verdict)),
             "reason_hash": "0x" + bytes(reason_hash).hex() if int(verdict) else None,
         }
+
+    def wait_for_review(self, pid: int, timeout: float = 60.0) -> int:
+        """Wait until the ethics oracle's verdict (1 approve, 2 flag) is on chain; 0 on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            verdict = int(self.governor.proposalReview(pid)[0])
+            if verdict or time.monotonic() >= deadline:
+                return verdict
+            time.sleep(0.5)
 
     # Local chains only: move time forward to the next lifecycle step.
     def mine_until_active(self, pid: int) -> None:
