@@ -144,8 +144,8 @@ PROPOSAL_STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Qu
 ACTIVE = 1
 
 
-class Token:
-    """AzoraToken at `address`."""
+class _EIP712Contract:
+    """A contract that verifies EIP-712 signatures with per-signer nonces (ERC-5267 domain)."""
 
     def __init__(self, chain: Chain, address: str) -> None:
         self.chain = chain
@@ -159,7 +159,12 @@ class Token:
         return self._domain_separator
 
     async def nonces(self, owner: str) -> int:
+        """The next nonce a signature of `owner` must carry."""
         return int((await self.chain.call(self.address, NONCES, owner))[0])
+
+
+class Token(_EIP712Contract):
+    """AzoraToken at `address`."""
 
     async def balance_of(self, owner: str) -> int:
         return int((await self.chain.call(self.address, BALANCE_OF, owner))[0])
@@ -168,21 +173,8 @@ class Token:
         return to_checksum_address((await self.chain.call(self.address, DELEGATES, account))[0])
 
 
-class Governor:
+class Governor(_EIP712Contract):
     """AzoraGovernor at `address`."""
-
-    def __init__(self, chain: Chain, address: str) -> None:
-        self.chain = chain
-        self.address = to_checksum_address(address)
-        self._domain_separator: bytes | None = None
-
-    async def domain_separator(self) -> bytes:
-        if self._domain_separator is None:
-            (self._domain_separator,) = await self.chain.call(self.address, DOMAIN_SEPARATOR)
-        return self._domain_separator
-
-    async def nonces(self, voter: str) -> int:
-        return int((await self.chain.call(self.address, NONCES, voter))[0])
 
     async def state(self, proposal_id: int) -> int:
         """The proposal's state (0-7, `PROPOSAL_STATES`); CallReverted for an unknown proposal."""
