@@ -32,10 +32,10 @@ install: $(VENV)/.installed node_modules/.installed ## Install Python (.venv) an
 compile: install ## Compile the Vyper contracts with ape
 	ape compile
 
-run: install ## Start anvil, deploy the contracts and print their addresses
+run: install ## Bring up the whole system: anvil, PostgreSQL, Redis, deploy, migrate, indexer, API, oracles, worker
 	$(PY) -m azora.cli up --profile $(PROFILE) $(ARGS)
 
-demo: install ## Run the system and play the demo scenario
+demo: install ## make run + the demo: token activity, course completions, a governance proposal end to end
 	$(PY) -m azora.cli up --profile $(PROFILE) --demo
 
 test: install ## Run the full test suite: contracts, indexer, API, oracles, e2e (anvil + PostgreSQL + Redis)
