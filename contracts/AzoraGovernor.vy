@@ -17,17 +17,19 @@
         Lifecycle: Pending (until the snapshot block) -> Active (until the
         deadline block) -> Defeated or Succeeded -> Queued (on the Timelock)
         -> Executed, or Expired once `gracePeriod` seconds past its ETA;
-        Canceled by its proposer while Pending. A proposal succeeds when
-        quorum(snapshot) <= for + abstain, for > against and, if flagged,
-        3 * for >= 2 * (for + against). Votes are read at the snapshot.
+        Canceled by its proposer while Pending, or once Queued by a
+        canceller's veto on the Timelock (as GovernorTimelockControl). A
+        proposal succeeds when quorum(snapshot) <= for + abstain, for >
+        against and, if flagged, 3 * for >= 2 * (for + against). Votes are
+        read at the snapshot.
 @custom:security The settings (`setVotingDelay`, `setVotingPeriod`,
         `setProposalThreshold`, `updateQuorumNumerator`, `setGracePeriod`)
         change only through a proposal executed by the Timelock. Only the
         OracleHub delivers reviews (`on_attestation`). Only the proposer
         cancels, and only while Pending. Anyone may queue a succeeded
         proposal and execute a queued one. A proposal vetoed on the
-        Timelock by a canceller stays Queued here (its execution reverts in
-        the Timelock) until it expires.
+        Timelock by a canceller (its operation cancelled there) is Canceled
+        here from that moment on, and its execution reverts.
 """
 
 from snekmate.utils import ecdsa
@@ -53,6 +55,7 @@ exports: (
 # the declared types, and that memory is paid for quadratically.
 interface ITimelock:
     def get_minimum_delay() -> uint256: view
+    def get_timestamp(id: bytes32) -> uint256: view
     def schedule_batch(
         targets: DynArray[address, MAX_ACTIONS],
         amounts: DynArray[uint256, MAX_ACTIONS],
@@ -190,6 +193,12 @@ _tallies: HashMap[uint256, uint256]
 
 # @dev Each proposal's abstain tally, ETA and executed flag (see `_ETA_SHIFT`).
 _outcomes: HashMap[uint256, uint256]
+
+# @dev Each queued proposal's Timelock operation id (`proposalTimelockId`),
+# written by `queue`: `state` checks that the Timelock still knows it (a
+# canceller may have vetoed it). `execute` recomputes it from its
+# arguments instead (cheaper than this cold read for a usual proposal).
+_timelock_ids: HashMap[uint256, bytes32]
 
 # @dev Whether an account has voted on a proposal, keyed by proposalId XOR
 # account (one hash per access instead of a nested map's two). Two pairs
@@ -408,15 +417,18 @@ def queue(
     core: uint256 = self._cores[proposal_id]
     assert core != 0, "governor: unknown proposal"
     outcome: uint256 = self._outcomes[proposal_id]
-    assert self._state(core, self._tallies[proposal_id], outcome) == SUCCEEDED, "governor: proposal not successful"
+    assert (
+        self._state(proposal_id, core, self._tallies[proposal_id], outcome) == SUCCEEDED
+    ), "governor: proposal not successful"
 
     delay: uint256 = staticcall _TIMELOCK.get_minimum_delay()
     eta: uint256 = block.timestamp + delay
     assert eta <= _MASK_48, "governor: eta overflow"
     self._outcomes[proposal_id] = outcome | (eta << _ETA_SHIFT)
-    extcall _TIMELOCK.schedule_batch(
-        targets, values, calldatas, empty(bytes32), self._timelock_salt(descriptionHash), delay
-    )
+    salt: bytes32 = self._timelock_salt(descriptionHash)
+    # The Timelock's id of the batch (snekmate's `_hash_operation_batch`).
+    self._timelock_ids[proposal_id] = keccak256(abi_encode(targets, values, calldatas, empty(bytes32), salt))
+    extcall _TIMELOCK.schedule_batch(targets, values, calldatas, empty(bytes32), salt, delay)
     log ProposalQueued(proposalId=proposal_id, etaSeconds=eta)
     return proposal_id
 
@@ -432,7 +444,8 @@ def execute(
     """
     @notice Executes a queued proposal through the Timelock once its ETA
             has come and before it expires, forwarding `msg.value`.
-            Anyone may call.
+            Anyone may call. Reverts with "governor: proposal canceled on
+            the timelock" if a canceller vetoed it there.
     @param targets The proposal's targets.
     @param values The proposal's values.
     @param calldatas The proposal's calldatas.
@@ -444,13 +457,15 @@ def execute(
     outcome: uint256 = self._outcomes[proposal_id]
     eta: uint256 = (outcome >> _ETA_SHIFT) & _MASK_48
     assert eta != 0 and outcome & _EXECUTED == 0, "governor: proposal not queued"
+    salt: bytes32 = self._timelock_salt(descriptionHash)
+    # The operation is gone from the Timelock once a canceller vetoed it.
+    operation: bytes32 = keccak256(abi_encode(targets, values, calldatas, empty(bytes32), salt))
+    assert staticcall _TIMELOCK.get_timestamp(operation) != 0, "governor: proposal canceled on the timelock"
     assert block.timestamp >= eta, "governor: proposal not ready"
     assert block.timestamp < eta + ((self._settings >> _GRACE_SHIFT) & _MASK_48), "governor: proposal expired"
 
     self._outcomes[proposal_id] = outcome | _EXECUTED
-    extcall _TIMELOCK.execute_batch(
-        targets, values, calldatas, empty(bytes32), self._timelock_salt(descriptionHash), value=msg.value
-    )
+    extcall _TIMELOCK.execute_batch(targets, values, calldatas, empty(bytes32), salt, value=msg.value)
     log ProposalExecuted(proposalId=proposal_id)
     return proposal_id
 
@@ -695,13 +710,15 @@ def version() -> String[1]:
 def state(proposalId: uint256) -> uint8:
     """
     @notice The proposal's state: Pending 0, Active 1, Canceled 2,
-            Defeated 3, Succeeded 4, Queued 5, Expired 6, Executed 7.
+            Defeated 3, Succeeded 4, Queued 5, Expired 6, Executed 7. A
+            queued proposal whose Timelock operation a canceller cancelled
+            (vetoed) is Canceled.
     @param proposalId The proposal.
     @return uint8 The state.
     """
     core: uint256 = self._cores[proposalId]
     assert core != 0, "governor: unknown proposal"
-    return self._state(core, self._tallies[proposalId], self._outcomes[proposalId])
+    return self._state(proposalId, core, self._tallies[proposalId], self._outcomes[proposalId])
 
 
 @external
@@ -721,6 +738,20 @@ def hashProposal(
     @return uint256 keccak256(abi_encode(targets, values, calldatas, descriptionHash)).
     """
     return convert(keccak256(abi_encode(targets, values, calldatas, descriptionHash)), uint256)
+
+
+@external
+@view
+def proposalTimelockId(proposalId: uint256) -> bytes32:
+    """
+    @notice The Timelock operation id a proposal was queued under (for
+            `get_timestamp`, `cancel` and the Timelock's events), i.e.
+            `hash_operation_batch(targets, values, calldatas, 0, salt)`
+            with salt = bytes20(governor) XOR descriptionHash.
+    @param proposalId The proposal.
+    @return bytes32 The operation id (zero if never queued).
+    """
+    return self._timelock_ids[proposalId]
 
 
 @external
@@ -978,10 +1009,13 @@ def DOMAIN_SEPARATOR() -> bytes32:
 
 @internal
 @view
-def _state(core: uint256, tally: uint256, outcome: uint256) -> uint8:
+def _state(proposal_id: uint256, core: uint256, tally: uint256, outcome: uint256) -> uint8:
     """
     @dev The state of an existing proposal (OpenZeppelin's order of checks,
-         plus Expired after the grace period).
+         plus Expired after the grace period). A queued proposal whose
+         Timelock operation is gone (cancelled by a canceller) is Canceled,
+         even past its grace period: a veto is final.
+    @param proposal_id The proposal.
     @param core Its core word.
     @param tally Its tally word.
     @param outcome Its outcome word.
@@ -998,6 +1032,8 @@ def _state(core: uint256, tally: uint256, outcome: uint256) -> uint8:
         return ACTIVE
     eta: uint256 = (outcome >> _ETA_SHIFT) & _MASK_48
     if eta != 0:
+        if staticcall _TIMELOCK.get_timestamp(self._timelock_ids[proposal_id]) == 0:
+            return CANCELED
         if block.timestamp >= eta + ((self._settings >> _GRACE_SHIFT) & _MASK_48):
             return EXPIRED
         return QUEUED

@@ -550,7 +550,8 @@ class GovernanceProposal(Base):
     constitutional review in force, queueing, execution or cancellation.
 
     The lifecycle state is not stored: it depends on the block and the time (Pending -> Active ->
-    Defeated / Succeeded -> Queued -> Expired / Executed), so readers derive it from these columns
+    Defeated / Succeeded -> Queued -> Expired / Executed, or Canceled by its proposer or by a
+    veto on the Timelock), so readers derive it from these columns
     at the indexed block with `indexer.handlers.governor.state_sql`, exactly as ``state(id)``
     computes it on chain.
     """
@@ -559,6 +560,7 @@ class GovernanceProposal(Base):
     __table_args__ = (
         Index(None, "chain_id", "created_block", "created_log_index"),
         Index(None, "chain_id", "proposer", "created_block", "created_log_index"),
+        Index(None, "chain_id", "timelock_id"),
     )
 
     chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -597,6 +599,10 @@ class GovernanceProposal(Base):
     queued_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     queued_tx_hash: Mapped[str | None] = _hash(nullable=True)
     queued_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The Timelock operation id it was queued under (proposalTimelockId; null while not queued).
+    # A Timelock ``Cancelled`` of it (a canceller's veto) stamps canceled_* below, as ``state(id)``
+    # turns Canceled on chain.
+    timelock_id: Mapped[str | None] = _hash(nullable=True)
     executed_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     executed_tx_hash: Mapped[str | None] = _hash(nullable=True)
     executed_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

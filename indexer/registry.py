@@ -43,8 +43,9 @@ CONTRACTS: dict[str, tuple[DecoderFactory, Handler]] = {
     credentials_decoder.CONTRACT: (credentials_decoder.build, credentials_handler),
     pok_decoder.CONTRACT: (pok_decoder.build, pok_handler),
     # After the token: a proposal's quorum reads the supply history written in the same batch.
-    governor_decoder.TIMELOCK: (governor_decoder.build_timelock, timelock_handler),
     governor_decoder.CONTRACT: (governor_decoder.build, governor_handler),
+    # After the governor: a veto (Cancelled) finds its proposal's timelock_id, stored at queueing.
+    governor_decoder.TIMELOCK: (governor_decoder.build_timelock, timelock_handler),
 }
 
 

@@ -7,6 +7,10 @@ AzoraGovernor's events are OpenZeppelin Governor v5's (``ProposalCreated``, ``Vo
 settings event with the deploy-time value, and the Timelock's constructor emits
 ``MinimumDelayChange``, so the index knows every setting without a view call.
 
+A queued proposal is one Timelock batch operation; `timelock_operation_id` computes its id from
+the proposal's actions (``proposalTimelockId(id)`` on chain), so that the Timelock's
+``Cancelled(id)`` (a canceller's veto) can be matched to its proposal without a new event field.
+
 Strings (a proposal's description, a vote's reason) are whatever bytes the sender passed: the
 contract does not check them for UTF-8. They are decoded with ``surrogateescape``, so invalid
 bytes never stop the indexer and ``text.encode("utf-8", "surrogateescape")`` gives the exact
@@ -20,6 +24,7 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from indexer.decoders import ContractDecoder, Decode, EventPlan, plan_event
@@ -40,7 +45,7 @@ REQUIRED = (
     "ProposalThresholdSet",
     "GracePeriodSet",
 )
-TIMELOCK_REQUIRED = ("MinimumDelayChange",)
+TIMELOCK_REQUIRED = ("MinimumDelayChange", "Cancelled")
 
 # Settings event -> (setting name, old-value field, new-value field).
 SETTING_EVENTS: dict[str, tuple[str, str, str]] = {
@@ -84,6 +89,35 @@ def text_hash(text: str) -> str:
 def storable_text(text: str) -> str:
     """A decoded string as PostgreSQL ``text`` accepts it: invalid UTF-8 and NUL become U+FFFD."""
     return raw_text(text).decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
+def timelock_salt(governor: str, description_hash: str) -> bytes:
+    """The Timelock salt AzoraGovernor queues a proposal with (as GovernorTimelockControl):
+    bytes20(governor) XOR descriptionHash (``AzoraGovernor._timelock_salt``)."""
+    return ((int(governor, 16) << 96) ^ int(description_hash, 16)).to_bytes(32, "big")
+
+
+def timelock_operation_id(
+    governor: str,
+    targets: Sequence[str],
+    values: Sequence[int],
+    calldatas: Sequence[str],
+    description_hash: str,
+) -> str:
+    """The Timelock operation id of a queued proposal, 0x hex (``proposalTimelockId(id)``):
+    keccak256(abi_encode(targets, values, calldatas, predecessor = 0, salt)) as snekmate's
+    ``_hash_operation_batch`` computes it. `calldatas` are 0x hex, `description_hash` 0x hex."""
+    encoded = abi_encode(
+        ["address[]", "uint256[]", "bytes[]", "bytes32", "bytes32"],
+        [
+            list(targets),
+            [int(v) for v in values],
+            [bytes.fromhex(c[2:]) for c in calldatas],
+            bytes(32),
+            timelock_salt(governor, description_hash),
+        ],
+    )
+    return "0x" + keccak(encoded).hex()
 
 
 def _string_as_bytes(abi_type: str) -> str:
@@ -136,6 +170,7 @@ def build(abi: Iterable[Mapping[str, Any]]) -> ContractDecoder:
 
 
 def build_timelock(abi: Iterable[Mapping[str, Any]]) -> ContractDecoder:
-    """The decoder of AzoraTimelock from its compiled ABI (scheduled / executed / cancelled
-    operations go to raw_logs and the bus; the minimum delay is projected)."""
+    """The decoder of AzoraTimelock from its compiled ABI (scheduled / executed operations go
+    to raw_logs and the bus; the minimum delay and cancellations -- vetoes of queued proposals --
+    are projected)."""
     return ContractDecoder(TIMELOCK, abi, TIMELOCK_REQUIRED)

@@ -9,6 +9,14 @@ queue / execute / cancel events stamp their proposals (``UPDATE … FROM unnest(
 proposal whose snapshot block is now indexed gets its quorum: the total supply at the snapshot
 (``token_supply``, written earlier in the same transaction by the token handler) times the
 quorum numerator in force at it (``governance_setting_changes``) / 100 -- ``quorum(snapshot)``.
+A proposal queued in the batch also gets its Timelock operation id (``timelock_id``, computed
+from its stored actions by `timelock_operation_id`, as ``proposalTimelockId(id)``).
+
+The Timelock's handler projects its ``MinimumDelayChange`` and its ``Cancelled(id)``: the
+cancellation of a queued proposal's operation (a canceller's veto) stamps the proposal's
+canceled_* columns, so it is Canceled as ``state(id)`` says on chain. It runs after the
+Governor's handler (registry order), so a proposal queued and vetoed within one batch has its
+``timelock_id`` already.
 
 The lifecycle state is derived, not stored: `state_expression` computes it from those columns
 at a block and its timestamp, exactly as ``state(id)`` does on chain, so a reader at the
@@ -17,7 +25,8 @@ indexed block always sees the state "as blocks pass" without the indexer rewriti
 Rollback deletes the rows above the fork, clears the queue / execute / cancel stamps and
 quorums above it, recomputes the vote totals of the proposals that lost votes from the
 surviving ones, and restores each touched proposal's review from its latest surviving
-review.
+review; un-queueing clears the ``timelock_id`` with the ETA, and the Timelock's rollback clears
+the stamps of the vetoes above the fork.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from indexer.decoders.governor import (
     VERDICT_FLAG,
     storable_text,
     text_hash,
+    timelock_operation_id,
 )
 from indexer.handlers import Db
 from indexer.models import GovernanceProposal
@@ -228,6 +238,15 @@ def setting_rows(chain_id: int, events: Sequence[Event], names: dict[str, tuple[
     return rows
 
 
+def veto_rows(events: Sequence[Event]) -> list[Row]:
+    """(operation id, block_number, tx_hash, block_timestamp) of the Timelock's `Cancelled` events."""
+    return [
+        (e.args["id"].lower(), e.block_number, e.tx_hash, e.block_timestamp)
+        for e in events
+        if e.name == "Cancelled"
+    ]
+
+
 def lifecycle_rows(events: Sequence[Event], name: str) -> list[Row]:
     """(proposal_id, eta or None, block_number, tx_hash, block_timestamp) of the `name` events."""
     return [
@@ -322,6 +341,58 @@ UPDATE governance_proposals AS p
 """
 
 
+_QUEUED_ACTIONS = """
+SELECT p.proposal_id, p.description_hash, a.target, a.value, a.calldata
+  FROM governance_proposals AS p
+  JOIN governance_proposal_actions AS a ON a.chain_id = p.chain_id AND a.proposal_id = p.proposal_id
+ WHERE p.chain_id = :chain_id AND p.proposal_id = ANY(CAST(:ids AS numeric[]))
+ ORDER BY p.proposal_id, a.action_index
+"""
+
+_SET_TIMELOCK_IDS = """
+UPDATE governance_proposals AS p
+   SET timelock_id = s.timelock_id
+  FROM unnest(CAST(:ids AS numeric[]), CAST(:operations AS varchar[])) AS s(proposal_id, timelock_id)
+ WHERE p.chain_id = :chain_id AND p.proposal_id = s.proposal_id
+"""
+
+# A veto stamps the queued, not executed proposal whose operation it cancels (a Timelock
+# operation of no proposal -- scheduled by another proposer -- matches nothing).
+_APPLY_VETOES = """
+UPDATE governance_proposals AS p
+   SET canceled_block = s.block_number, canceled_tx_hash = s.tx_hash, canceled_timestamp = s.block_timestamp
+  FROM unnest(CAST(:operations AS varchar[]), CAST(:blocks AS bigint[]), CAST(:txs AS varchar[]),
+              CAST(:stamps AS bigint[]))
+       AS s(timelock_id, block_number, tx_hash, block_timestamp)
+ WHERE p.chain_id = :chain_id AND p.timelock_id = s.timelock_id
+   AND p.canceled_block IS NULL AND p.executed_block IS NULL
+"""
+
+# Only a queued proposal (one with a timelock_id) can be vetoed; a proposer's cancel is of a
+# Pending one, never queued, so these are exactly the vetoes above the fork.
+_UNSTAMP_VETOES = """
+UPDATE governance_proposals
+   SET canceled_block = NULL, canceled_tx_hash = NULL, canceled_timestamp = NULL
+ WHERE chain_id = :chain_id AND timelock_id IS NOT NULL AND canceled_block > :fork
+"""
+
+
+def _set_timelock_ids(db: Db, governor: str, queued: list[Row]) -> None:
+    """Stores the Timelock operation id of each proposal just queued (from its stored actions)."""
+    ids = [row[0] for row in queued]
+    actions: dict[int, tuple[str, list[str], list[int], list[str]]] = {}
+    for proposal_id, description_hash, target, value, calldata in db.execute(_QUEUED_ACTIONS, {"ids": ids}):
+        entry = actions.setdefault(int(proposal_id), (description_hash, [], [], []))
+        entry[1].append(target)
+        entry[2].append(int(value))
+        entry[3].append(calldata)
+    operations = [
+        timelock_operation_id(governor, targets, values, calldatas, description_hash)
+        for description_hash, targets, values, calldatas in actions.values()
+    ]
+    db.execute(_SET_TIMELOCK_IDS, {"ids": list(actions), "operations": operations})
+
+
 def _stamp(db: Db, prefix: str, rows: list[Row]) -> None:
     ids, etas, blocks, txs, stamps = (list(column) for column in zip(*rows, strict=True))
     extra = ", eta = s.eta" if prefix == "queued" else ""
@@ -361,6 +432,9 @@ class GovernorHandler:
         for name, prefix in LIFECYCLE_EVENTS.items():
             if stamps := lifecycle_rows(events, name):
                 _stamp(db, prefix, stamps)
+                if prefix == "queued":
+                    governor = next(e.address for e in events if e.name == "ProposalQueued")
+                    _set_timelock_ids(db, governor, stamps)
         db.execute(_APPLY_QUORUMS, bounds)
 
     def rollback(self, db: Db, fork_block: int) -> None:
@@ -372,7 +446,7 @@ class GovernorHandler:
             "DELETE FROM governance_proposals WHERE chain_id = :chain_id AND created_block > :fork", fork
         )
         for prefix in LIFECYCLE_EVENTS.values():
-            extra = ", eta = NULL" if prefix == "queued" else ""
+            extra = ", eta = NULL, timelock_id = NULL" if prefix == "queued" else ""
             db.execute(_UNSTAMP.format(prefix=prefix, extra=extra), fork)
         db.execute(
             "UPDATE governance_proposals SET quorum = NULL, quorum_numerator = NULL"
@@ -402,18 +476,26 @@ class GovernorHandler:
 
 
 class TimelockHandler:
-    """Projects AzoraTimelock's minimum-delay changes into governance_setting_changes."""
+    """Projects AzoraTimelock's minimum-delay changes into governance_setting_changes and its
+    cancellations of queued proposals' operations (vetoes) onto governance_proposals."""
 
     contract: str = TIMELOCK
     tables: tuple[str, ...] = ("governance_setting_changes",)
 
     def apply(self, db: Db, events: Sequence[Event], from_block: int, to_block: int) -> None:
-        """Write the batch's ``MinimumDelayChange`` events."""
+        """Write the batch's ``MinimumDelayChange`` events; stamp the proposals whose operation
+        a ``Cancelled`` event cancels."""
         if settings := setting_rows(db.chain_id, events, TIMELOCK_SETTING_EVENTS):
             db.copy("governance_setting_changes", SETTING_COLUMNS, settings)
+        if vetoes := veto_rows(events):
+            operations, blocks, txs, stamps = (list(column) for column in zip(*vetoes, strict=True))
+            db.execute(
+                _APPLY_VETOES, {"operations": operations, "blocks": blocks, "txs": txs, "stamps": stamps}
+            )
 
     def rollback(self, db: Db, fork_block: int) -> None:
-        """Undo every AzoraTimelock setting change above `fork_block`."""
+        """Undo every AzoraTimelock setting change and veto above `fork_block`."""
+        db.execute(_UNSTAMP_VETOES, {"fork": fork_block})
         db.execute(
             "DELETE FROM governance_setting_changes WHERE chain_id = :chain_id AND block_number > :fork"
             " AND setting = ANY(CAST(:names AS varchar[]))",
@@ -429,12 +511,15 @@ def state_expression(block: int, timestamp: int, grace_period: int) -> ColumnEle
     (whose timestamp is `timestamp`), with `grace_period` the Governor's grace period then.
 
     In the contract's order of checks (``AzoraGovernor._state``): Executed, Canceled; Pending
-    while ``snapshot >= block``; Active while ``deadline >= block``; once queued, Queued until
-    ``eta + grace_period`` (the grace period in force, not the one at queueing) and Expired from
-    it; otherwise Succeeded if ``for > against`` -- for a flagged proposal also ``3 * for >= 2 *
-    (for + against)`` -- and the quorum is reached (``quorum(snapshot) <= for + abstain``), else
+    while ``snapshot >= block``; Active while ``deadline >= block``; once queued, Canceled if
+    its Timelock operation was cancelled (a veto), else Queued until ``eta + grace_period``
+    (the grace period in force, not the one at queueing) and Expired from it; otherwise
+    Succeeded if ``for > against`` -- for a flagged proposal also ``3 * for >= 2 * (for +
+    against)`` -- and the quorum is reached (``quorum(snapshot) <= for + abstain``), else
     Defeated. A closed proposal's quorum is always known: its snapshot block is indexed.
-    A timelock canceller's veto does not show here, as on chain: the proposal stays Queued.
+    A veto stamps ``canceled_block`` like the proposer's cancel, so the one Canceled branch
+    serves both: a vetoed proposal is queued, hence past its deadline and not executed, and the
+    contract's checks before its veto check (Executed, Canceled, Pending, Active) fail for it.
     """
     p = GovernanceProposal
     votes_cast = p.for_votes + p.against_votes

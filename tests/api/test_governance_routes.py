@@ -840,3 +840,25 @@ def test_e2e__governance_lifecycle__served_states_votes_reviews_and_settings_mat
     supply = int(gov.call(gov.token, "totalSupply()", [], [], ["uint256"]))
     assert (int(settings["total_supply"]), int(settings["quorum_now"])) == (supply, supply * 4 // 100)
     assert sum(settings["proposals"].values()) == len(gov.proposals)
+
+    # A security-council veto of a queued proposal on the Timelock: Canceled as on chain, listed
+    # under state=canceled with the proposer's cancel, the veto transaction as its canceled event.
+    vetoed = gov.proposals["flag70"]
+    gov.queue(vetoed)
+    assert index_and_compare()["flag70"] == "queued"
+    veto_tx = gov.veto(vetoed)
+    veto_block = gov.head()
+    states = index_and_compare()
+    assert (states["flag70"], states["pass"]) == ("canceled", "succeeded")
+    canceled, _ = page_through(api, "/v1/proposals", 1, envelope=(gov.chain_id, gov.head()), state="canceled")
+    assert {r["proposal_id"] for r in canceled} == {str(gov.proposals[k].id) for k in ("cancel", "flag70")}
+    queued, _ = page_through(api, "/v1/proposals", 1, envelope=(gov.chain_id, gov.head()), state="queued")
+    assert queued == []
+    detail = api.get(f"/v1/proposals/{vetoed.id}").json()["data"]
+    assert detail["state"] == "canceled"
+    assert detail["canceled"] == {
+        "block_number": veto_block,
+        "tx_hash": veto_tx,
+        "timestamp": gov.timestamp(veto_block),
+    }
+    assert detail["queued"] is not None and detail["executed"] is None

@@ -1,6 +1,7 @@
 """AzoraGovernor + AzoraTimelock on the test chain, driven over raw JSON-RPC: deploy the stack with
 dev ETHICS keystores, delegate, propose, vote (with reasons, any bytes), post hub-signed reviews,
-queue, execute, cancel, travel in time, and read the contracts' own views at a given block.
+queue, execute, cancel, veto on the Timelock as the security council, travel in time, and read
+the contracts' own views at a given block.
 
 Shared by tests/indexer/test_governance_projections.py and tests/api/test_governance_routes.py.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from eth_utils import keccak
 
 from azora.deploy import deploy
 from azora.manifest import DeploymentManifest
-from azora.profiles import dev_profile
+from azora.profiles import DEV_GOVERNANCE, dev_profile
 from tests.contracts.oracle_signing import (
     ETHICS,
     Attestation,
@@ -47,6 +48,8 @@ VOTING_PERIOD = 20
 TIMELOCK_DELAY = 60
 GRACE_PERIOD = 14 * 86_400
 RELAYER = USERS[8]
+# The security council: the Timelock's second canceller (profile governance.security_council).
+COUNCIL = USERS[7]
 
 
 def hex32(value: bytes) -> str:
@@ -218,6 +221,14 @@ class GovernanceStack:
     def cancel(self, proposal: Proposal) -> None:
         self._lifecycle(proposal.proposer, "cancel", proposal)
 
+    def timelock_id(self, proposal: Proposal) -> bytes:
+        """The Timelock operation id the proposal was queued under (zero if not queued)."""
+        return bytes(self.gov("proposalTimelockId", ["uint256"], [proposal.id], "bytes32", "latest"))
+
+    def veto(self, proposal: Proposal) -> str:
+        """The security council cancels the queued proposal's Timelock operation; the tx hash."""
+        return self.send(COUNCIL, self.timelock, "cancel(bytes32)", ["bytes32"], [self.timelock_id(proposal)])
+
     def review(self, proposal: Proposal, verdict: int, reason_hash: bytes) -> bytes:
         """Post an ETHICS review through the hub (2-of-3 signatures); returns its uid."""
         self.uids += 1
@@ -324,7 +335,8 @@ def deploy_governance(
     project: Any, chain: Any, accounts: Any, tmp_path: Path, driver: ChainDriver
 ) -> GovernanceStack:
     """Deploy every Azora contract with the dev profile (short governance settings) and three
-    ETHICS keystores (2-of-3); accounts[0] administers the non-governance contracts."""
+    ETHICS keystores (2-of-3) and COUNCIL as the security council; accounts[0] administers the
+    non-governance contracts."""
     signers = by_address(OracleSigner.from_label(f"ethics-{i}") for i in range(3))
     keystore_dir = tmp_path / "keystores"
     write_keystores(keystore_dir, "ETHICS", signers)
@@ -334,7 +346,9 @@ def deploy_governance(
         provider=chain.provider,
         deployer=accounts[0],
         admin=accounts[0].address,
-        profile=dev_profile(keystore_dir),
+        profile=replace(
+            dev_profile(keystore_dir), governance=replace(DEV_GOVERNANCE, security_council=COUNCIL)
+        ),
         network="local",
         manifest_path=manifest_path,
         force=True,

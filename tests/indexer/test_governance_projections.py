@@ -13,12 +13,21 @@ from typing import Any
 import pytest
 import redis
 from eth_abi import encode as abi_encode
+from eth_utils import keccak
 from sqlalchemy import select, text
 
 from indexer.db import create_db_engine
 from indexer.decoders import Event
-from indexer.decoders.governor import SETTING_EVENTS, SETTINGS, STATES, lenient_plan, storable_text, text_hash
-from indexer.handlers.governor import action_rows, setting_rows, state_expression
+from indexer.decoders.governor import (
+    SETTING_EVENTS,
+    SETTINGS,
+    STATES,
+    lenient_plan,
+    storable_text,
+    text_hash,
+    timelock_operation_id,
+)
+from indexer.handlers.governor import action_rows, setting_rows, state_expression, veto_rows
 from indexer.models import GovernanceProposal
 from indexer.runner import run_indexer
 from indexer.settings import IndexerSettings
@@ -34,6 +43,8 @@ from tests.indexer.governance_chain import (
     FLAG,
     FOR,
     GRACE_AFTER,
+    GRACE_PERIOD,
+    TIMELOCK_DELAY,
     GovernanceStack,
     cast_votes,
     close_voting,
@@ -172,6 +183,9 @@ def assert_governance_matches_chain(database_url: str, stack: GovernanceStack) -
         assert row.snapshot == gov("proposalSnapshot", ["uint256"], [proposal.id], "uint256", block)
         assert row.deadline == gov("proposalDeadline", ["uint256"], [proposal.id], "uint256", block)
         assert (row.eta or 0) == gov("proposalEta", ["uint256"], [proposal.id], "uint256", block)
+        # The Timelock operation id computed from the actions is the one the Governor stored.
+        operation = bytes(gov("proposalTimelockId", ["uint256"], [proposal.id], "bytes32", block))
+        assert row.timelock_id == (None if operation == bytes(32) else hex32(operation)), label
         assert (row.against_votes, row.for_votes, row.abstain_votes) == stack.proposal_votes(
             proposal.id, block
         )
@@ -230,7 +244,19 @@ def assert_governance_matches_chain(database_url: str, stack: GovernanceStack) -
         }
         assert stamps["executed"] == (states[proposal.id] == "executed")
         assert stamps["canceled"] == (states[proposal.id] == "canceled")
-        assert stamps["queued"] == (states[proposal.id] in ("queued", "expired", "executed"))
+        # Queued ones end Queued, Expired, Executed or -- vetoed on the Timelock -- Canceled.
+        assert stamps["queued"] == (row.timelock_id is not None)
+        if stamps["queued"]:
+            assert states[proposal.id] in ("queued", "expired", "executed", "canceled")
+            vetoed = (
+                int(
+                    stack.call(
+                        stack.timelock, "get_timestamp(bytes32)", ["bytes32"], [operation], ["uint256"], block
+                    )
+                )
+                == 0
+            )
+            assert vetoed == stamps["canceled"], label
 
     # Settings: the latest change of each is the contracts' value; the numerator history answers
     # quorumNumerator(t) at every block where it changed and just before.
@@ -370,6 +396,83 @@ def test_reorg__votes_reviews_queue_and_execution_above_the_fork__rolled_back_li
     assert after == governance_snapshot(fresh, stack.chain_id)
 
 
+def _canceled_stamp(database_url: str, stack: GovernanceStack, label: str) -> tuple[Any, ...]:
+    rows = _rows(
+        database_url,
+        "SELECT proposal_id, canceled_block, canceled_tx_hash FROM governance_proposals WHERE chain_id = :c",
+        stack.chain_id,
+    )
+    proposal_id = stack.proposals[label].id
+    return next((r.canceled_block, r.canceled_tx_hash) for r in rows if int(r.proposal_id) == proposal_id)
+
+
+def test_index__council_veto_on_the_timelock__proposal_canceled_like_the_chain(stack, make_db, gov_index):
+    database = make_db()
+    setup_voters(stack)
+    create_proposals(stack)
+    cast_votes(stack)
+    close_voting(stack)
+    p = stack.proposals
+    stack.queue(p["pass"])
+    stack.queue(p["flag70"])
+    gov_index(database)
+    assert assert_governance_matches_chain(database, stack)["flag70"] == "queued"
+
+    tx_hash = stack.veto(p["flag70"])
+    veto_block = stack.head()
+    gov_index(database)
+
+    states = assert_governance_matches_chain(database, stack)
+    assert (states["pass"], states["flag70"]) == ("queued", "canceled")
+    assert _canceled_stamp(database, stack, "flag70") == (veto_block, tx_hash)
+    # A veto is final: past the ETA and the grace period it stays Canceled (on chain and here).
+    stack.warp(GRACE_PERIOD + TIMELOCK_DELAY + 1)
+    stack.mine()
+    gov_index(database)
+    states = assert_governance_matches_chain(database, stack)
+    assert (states["pass"], states["flag70"]) == ("expired", "canceled")
+    # Queue and veto in one batch (the Governor's handler stores the id first) or in many.
+    for overrides in ({}, {"initial_range": 1, "max_range": 3, "concurrency": 2}):
+        fresh = make_db()
+        gov_index(fresh, **overrides)
+        assert governance_snapshot(fresh, stack.chain_id) == governance_snapshot(database, stack.chain_id)
+
+
+def test_reorg__council_veto_above_the_fork__rolled_back_like_a_fresh_index(stack, make_db, gov_index):
+    setup_voters(stack)
+    create_proposals(stack)
+    cast_votes(stack)
+    close_voting(stack)
+    p = stack.proposals
+    stack.queue(p["pass"])
+    fork = stack.driver.rpc("evm_snapshot")
+    stack.queue(p["flag70"])
+    stack.veto(p["flag70"])
+    database = make_db()
+    gov_index(database)
+    assert assert_governance_matches_chain(database, stack)["flag70"] == "canceled"
+    before = governance_snapshot(database, stack.chain_id)
+
+    # The other branch: flag70 never queued; the council vetoes "pass" instead, a block later.
+    assert stack.driver.rpc("evm_revert", fork)
+    stack.mine()
+    tx_hash = stack.veto(p["pass"])
+    veto_block = stack.head()
+    stack.mine()
+    result = gov_index(database)
+
+    assert result.reorgs == 1
+    after = governance_snapshot(database, stack.chain_id)
+    assert after != before
+    states = assert_governance_matches_chain(database, stack)
+    assert (states["pass"], states["flag70"]) == ("canceled", "succeeded")
+    assert _canceled_stamp(database, stack, "flag70") == (None, None)
+    assert _canceled_stamp(database, stack, "pass") == (veto_block, tx_hash)
+    fresh = make_db()
+    gov_index(fresh)
+    assert after == governance_snapshot(fresh, stack.chain_id)
+
+
 def test_bus__governance_events__published_unchanged_for_the_ethics_oracle(
     stack, make_db, gov_index, redis_url, redis_prefix
 ):
@@ -494,6 +597,34 @@ def test_action_rows__no_signatures_field__empty_signatures():
     rows = action_rows(1, [event])
 
     assert rows == [(1, 5, 0, "0xa", 0, "", "0x", 9), (1, 5, 1, "0xb", 3, "", "0x01", 9)]
+
+
+def test_timelock_operation_id__known_batch__is_snekmate_hash_with_the_governor_salt():
+    governor = "0x" + "ab" * 20
+    description_hash = "0x" + "cd" * 32
+    salt = bytes.fromhex("ab" * 20 + "00" * 12)
+    salt = bytes(x ^ y for x, y in zip(salt, bytes.fromhex("cd" * 32), strict=True))
+    expected = keccak(
+        abi_encode(
+            ["address[]", "uint256[]", "bytes[]", "bytes32", "bytes32"],
+            [["0x" + "01" * 20], [5], [b"\x12\x34"], bytes(32), salt],
+        )
+    )
+
+    operation = timelock_operation_id(governor, ["0x" + "01" * 20], [5], ["0x1234"], description_hash)
+
+    assert operation == "0x" + expected.hex()
+
+
+def test_veto_rows__cancelled_events_only__lowercased_ids():
+    events = [
+        Event(
+            "AzoraTimelock", "Cancelled", 7, 1, "0x", "0x" + "44" * 32, "0xtl", 9, {"id": "0x" + "AB" * 32}
+        ),
+        Event("AzoraTimelock", "MinimumDelayChange", 7, 2, "0x", "0x" + "44" * 32, "0xtl", 9, {}),
+    ]
+
+    assert veto_rows(events) == [("0x" + "ab" * 32, 7, "0x" + "44" * 32, 9)]
 
 
 def test_storable_text__nul_and_valid_unicode__nul_replaced_rest_kept():

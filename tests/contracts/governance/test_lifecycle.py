@@ -328,7 +328,7 @@ def test_timelock__direct_schedule_or_execute__needs_the_roles(
         )
 
 
-def test_timelock__council_veto__blocks_execution_until_expiry(
+def test_timelock__council_veto__is_canceled_and_execution_reverts(
     governor: Any,
     timelock: Any,
     make_proposal: Callable[..., Proposal],
@@ -340,13 +340,97 @@ def test_timelock__council_veto__blocks_execution_until_expiry(
 ) -> None:
     proposal = passed(make_proposal())
     governor.queue(*proposal.args, sender=alice)
-    timelock.cancel(proposal.timelock_id(governor), sender=council)
-    warp(governor.proposalEta(proposal.id))
-    with ape.reverts("timelock_controller: operation is not ready"):
+    operation = proposal.timelock_id(governor)
+    assert governor.state(proposal.id) == QUEUED
+    receipt = timelock.cancel(operation, sender=council)
+    assert [bytes(e.id) for e in timelock.Cancelled.from_receipt(receipt)] == [operation]
+    assert governor.state(proposal.id) == CANCELED
+    with ape.reverts("governor: proposal canceled on the timelock"):
         governor.execute(*proposal.args, sender=alice)
+    warp(governor.proposalEta(proposal.id))
+    chain.mine(1)
+    assert governor.state(proposal.id) == CANCELED
+    with ape.reverts("governor: proposal canceled on the timelock"):
+        governor.execute(*proposal.args, sender=alice)
+    with ape.reverts("governor: proposal not successful"):
+        governor.queue(*proposal.args, sender=alice)
+    # A veto is final: past the grace period the proposal stays Canceled, not Expired.
+    warp(governor.proposalEta(proposal.id) + GRACE_PERIOD)
+    chain.mine(1)
+    assert governor.state(proposal.id) == CANCELED
+    # The proposer's own cancel is still only for Pending proposals.
+    with ape.reverts("governor: proposal not pending"):
+        governor.cancel(*proposal.args, sender=alice)
+
+
+def test_timelock__council_veto_after_expiry__is_canceled(
+    governor: Any,
+    timelock: Any,
+    make_proposal: Callable[..., Proposal],
+    passed: Callable[[Proposal], Proposal],
+    warp: Callable[[int], None],
+    chain: Any,
+    council: Any,
+    alice: Any,
+) -> None:
+    proposal = passed(make_proposal())
+    governor.queue(*proposal.args, sender=alice)
     warp(governor.proposalEta(proposal.id) + GRACE_PERIOD)
     chain.mine(1)
     assert governor.state(proposal.id) == EXPIRED
+    timelock.cancel(proposal.timelock_id(governor), sender=council)
+    assert governor.state(proposal.id) == CANCELED
+
+
+def test_timelock__veto_not_a_canceller__reverts_and_stays_queued(
+    governor: Any,
+    timelock: Any,
+    make_proposal: Callable[..., Proposal],
+    passed: Callable[[Proposal], Proposal],
+    stranger: Any,
+    alice: Any,
+) -> None:
+    proposal = passed(make_proposal())
+    governor.queue(*proposal.args, sender=alice)
+    with ape.reverts("access_control: account is missing role"):
+        timelock.cancel(proposal.timelock_id(governor), sender=stranger)
+    assert governor.state(proposal.id) == QUEUED
+
+
+def test_timelock__veto_after_execution__reverts_and_stays_executed(
+    governor: Any,
+    timelock: Any,
+    token: Any,
+    treasury: Any,
+    make_proposal: Callable[..., Proposal],
+    enact: Callable[..., Any],
+    council: Any,
+) -> None:
+    token.transfer(timelock, AZR, sender=treasury)
+    proposal = make_proposal()
+    enact(proposal)
+    with ape.reverts("timelock_controller: operation cannot be cancelled"):
+        timelock.cancel(proposal.timelock_id(governor), sender=council)
+    assert governor.state(proposal.id) == EXECUTED
+
+
+def test_proposal_timelock_id__is_the_timelock_batch_hash_once_queued(
+    governor: Any,
+    timelock: Any,
+    make_proposal: Callable[..., Proposal],
+    passed: Callable[[Proposal], Proposal],
+    alice: Any,
+) -> None:
+    proposal = passed(make_proposal())
+    assert bytes(governor.proposalTimelockId(proposal.id)) == b"\x00" * 32
+    receipt = governor.queue(*proposal.args, sender=alice)
+    operation = proposal.timelock_id(governor)
+    assert bytes(governor.proposalTimelockId(proposal.id)) == operation
+    assert operation == bytes(
+        timelock.hash_operation_batch(*proposal.args[:3], b"\x00" * 32, proposal.timelock_salt(governor))
+    )
+    assert {bytes(e.id) for e in timelock.CallScheduled.from_receipt(receipt)} == {operation}
+    assert timelock.get_timestamp(operation) == governor.proposalEta(proposal.id)
 
 
 # --- cancel -------------------------------------------------------------------------------

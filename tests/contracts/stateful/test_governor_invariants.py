@@ -4,8 +4,9 @@ A `RuleBasedStateMachine` moves and delegates AZR among five keyed voters,
 creates proposals, votes on them (`castVote`, `castVoteWithReason` and signed
 `castVoteBySig` ballots, sometimes twice, sometimes outside the window or with
 an invalid vote type), reviews them as the hub would (approve / flag / invalid
-verdicts), cancels, queues and executes them, changes the quorum numerator as
-the Timelock would, and moves the chain on by blocks and seconds. A Python
+verdicts), cancels, queues and executes them, vetoes queued ones on the
+Timelock as the security council would, changes the quorum numerator as the
+Timelock would, and moves the chain on by blocks and seconds. A Python
 model keeps the end-of-block votes and supply of every block and the lifecycle
 of every proposal, predicts every outcome down to the revert reason, and after
 every step the Governor must agree with it:
@@ -17,7 +18,9 @@ every step the Governor must agree with it:
   model, and the tallies hold each voter once;
 * `state()` agrees with the model of the lifecycle (quorum from the model's
   supply and numerator history at the snapshot, the flagged supermajority,
-  ETA and grace period, executed / canceled flags).
+  ETA and grace period, executed / canceled flags, a Timelock veto making a
+  queued proposal Canceled), and `proposalTimelockId` is the Timelock's
+  `hash_operation_batch` of every queued proposal.
 
 The stack is deployed once per module; every example starts from it in its own
 boa snapshot and mints a drawn genesis allocation.
@@ -40,7 +43,7 @@ import pytest
 from eth_abi import encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from hypothesis import event
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -50,6 +53,8 @@ from tests.contracts.stateful.governor_strategies import ADDRESSES, ADMIN, HUB, 
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+#: The security council: holds the Timelock's CANCELLER_ROLE (vetoes queued operations).
+COUNCIL = to_checksum_address(keccak(text="azora.stateful.governor.council")[12:])
 PROPOSAL_REVIEWED = keccak(
     text="azora.ethics.ProposalReviewed(uint256 proposalId,uint8 verdict,bytes32 reasonHash)"
 )
@@ -106,6 +111,7 @@ def _stack() -> Stack:
         )
         for role in (timelock.PROPOSER_ROLE(), timelock.EXECUTOR_ROLE(), timelock.CANCELLER_ROLE()):
             timelock.grantRole(role, governor.address)
+        timelock.grantRole(timelock.CANCELLER_ROLE(), COUNCIL)
     return Stack(token, timelock, governor)
 
 
@@ -130,6 +136,8 @@ class Proposal:
     verdict: int = 0
     eta: int = 0
     executed: bool = False
+    #: Its Timelock operation was cancelled by the council.
+    vetoed: bool = False
     #: voter -> (support, weight), in voting order.
     ballots: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -210,6 +218,8 @@ class GovernorMachine(RuleBasedStateMachine):
         if p.deadline >= self.block:
             return ACTIVE
         if p.eta:
+            if p.vetoed:
+                return CANCELED
             return EXPIRED if self.now >= p.eta + g.GRACE_PERIOD else QUEUED
         against, votes_for, abstain = p.tally()
         quorum = self.supply_at(p.snapshot) * self.numerator_at(p.snapshot) // 100
@@ -435,6 +445,8 @@ class GovernorMachine(RuleBasedStateMachine):
         reason = None
         if p.eta == 0 or p.executed:
             reason = "governor: proposal not queued"
+        elif p.vetoed:
+            reason = "governor: proposal canceled on the timelock"
         elif self.now < p.eta:
             reason = "governor: proposal not ready"
         elif self.now >= p.eta + g.GRACE_PERIOD:
@@ -443,6 +455,27 @@ class GovernorMachine(RuleBasedStateMachine):
         event(f"execute: {reason or 'executed'}")
         if reason is None:
             p.executed = True
+
+    @rule(index=g.proposal_picks)
+    def veto(self, index: int) -> None:
+        """The council cancels a proposal's operation on the Timelock (pending only: queued,
+        not executed, not already cancelled, expired or not)."""
+        if not self.proposals:
+            return
+        p = self.pick(index, QUEUED)
+        operation = self.timelock_id(p)
+        pending = p.eta != 0 and not p.executed and not p.vetoed
+        reason = None if pending else "timelock_controller: operation cannot be cancelled"
+        self.act(COUNCIL, reason, self.timelock.cancel, operation)
+        event(f"veto: {reason or 'cancelled'}")
+        if reason is None:
+            p.vetoed = True
+        assert (self.timelock.get_timestamp(operation) == 0) == (p.eta == 0 or p.vetoed)
+
+    def timelock_id(self, p: Proposal) -> bytes:
+        """The Timelock operation id of a proposal: bytes20(governor) XOR descriptionHash salt."""
+        salt = (int(self.governor.address, 16) << 96) ^ int.from_bytes(p.description_hash, "big")
+        return bytes(self.timelock.hash_operation_batch(*self.action, b"\x00" * 32, salt.to_bytes(32, "big")))
 
     @rule(numerator=g.numerators)
     def set_quorum(self, numerator: int) -> None:
@@ -488,6 +521,8 @@ class GovernorMachine(RuleBasedStateMachine):
             assert self.governor.proposalDeadline(p.id) == p.deadline
             assert self.governor.proposalProposer(p.id) == p.proposer
             assert self.governor.proposalEta(p.id) == p.eta
+            expected_id = self.timelock_id(p) if p.eta else b"\x00" * 32
+            assert bytes(self.governor.proposalTimelockId(p.id)) == expected_id, p.id
             assert self.governor.proposalReview(p.id)[0] == p.verdict
             for voter in ADDRESSES:
                 assert self.governor.hasVoted(p.id, voter) == (voter in p.ballots), (p.id, voter)
