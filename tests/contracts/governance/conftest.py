@@ -128,6 +128,15 @@ def council(accounts: Any) -> Any:
     return accounts[7]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _governance_session_first(
+    _session_first: None, council: Any, forger: OracleSigner, oracle_signers: list[OracleSigner]
+) -> None:
+    """Requests this folder's session fixtures before any module-scoped contract (as
+    oracle_fixtures._session_first does): ape's isolation would otherwise restart the module
+    when one is first requested mid-module, dropping the module's deployments."""
+
+
 # Replaces oracle_fixtures' `token` (other genesis, holders self-delegated).
 @pytest.fixture(scope="module")  # type: ignore[no-redef]
 def token(
