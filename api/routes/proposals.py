@@ -8,19 +8,16 @@ advances, without any row being rewritten. The `?state=` filter uses the same ex
 
 The review's reasons live off chain (``ethics_reviews``, written by the ethics oracle); they are
 served only when keccak256 of their canonical serialisation equals the reason hash the Governor
-holds (see `canonical_reasons`), so an edited or foreign reason text is never shown as the
+holds (`azora.reviews`), so an edited or foreign reason text is never shown as the
 review's.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from eth_utils import keccak
 from fastapi import APIRouter, Path, Query
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from sqlalchemy import ColumnElement, func, select, tuple_
@@ -44,6 +41,7 @@ from api.schemas import (
     VoteOut,
     VoteTotalsOut,
 )
+from azora.reviews import reason_hash as review_reason_hash
 from indexer.decoders.governor import STATE_CODES, STATES, SUPPORT, SUPPORT_CODES, VERDICTS
 from indexer.handlers.governor import state_expression
 from indexer.models import (
@@ -226,34 +224,14 @@ def _event(block: int | None, tx_hash: str | None, timestamp: int | None) -> Cha
     return ChainEventOut(block_number=block, tx_hash=tx_hash, timestamp=timestamp)
 
 
-def canonical_reasons(
-    proposal_id: int,
-    verdict: int,
-    reasons: Sequence[Any],
-    constitution_version: str,
-    evaluator: str,
-) -> bytes:
-    """The bytes whose keccak256 is a review's reason hash, as the ethics oracle defines them
-    (docs/oracles.md): UTF-8 JSON with sorted keys, no whitespace, non-ASCII kept, of
-    ``{constitution_version, evaluator, proposal_id (decimal string), reasons, verdict}``."""
-    document = {
-        "constitution_version": str(constitution_version),
-        "evaluator": evaluator,
-        "proposal_id": str(proposal_id),
-        "reasons": list(reasons),
-        "verdict": int(verdict),
-    }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
 def reasons_match(row: EthicsReview, reason_hash: str) -> bool:
     """True when the stored reasons hash to the on-chain `reason_hash`."""
     if not isinstance(row.reasons, list):
         return False
-    canonical = canonical_reasons(
+    computed = review_reason_hash(
         row.proposal_id, row.verdict, row.reasons, row.constitution_version, row.evaluator
     )
-    return "0x" + keccak(canonical).hex() == reason_hash
+    return "0x" + computed.hex() == reason_hash
 
 
 def _reason_out(reason: Any) -> ReviewReasonOut | None:

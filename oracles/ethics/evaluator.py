@@ -7,31 +7,19 @@ evaluator (a model, a human panel's API) only has to return the same `Review` sh
 recorded by name in every review it produces.
 
 **Reason hash.** The chain stores only ``reasonHash``; the reasons themselves are kept in
-PostgreSQL (``ethics_reviews``) and served by the API. ``reasonHash = keccak256(canonical)``
-where ``canonical`` is the UTF-8 bytes of this JSON document, serialised with sorted keys,
-no whitespace (separators ``,`` and ``:``) and non-ASCII characters kept as they are::
-
-    {"constitution_version": "1",          # the constitution's `version`, as a string
-     "evaluator": "rules",                 # the evaluator's name
-     "proposal_id": "1234...",             # decimal string (uint256 does not fit JSON numbers)
-     "reasons": [{"message": "...", "principle": "...", "rule": "...", "severity": "flag"}, ...],
-     "verdict": 2}                         # 1 approve, 2 flag
-
-``reasons`` keep the evaluator's order. Anyone can recompute the hash from a stored row
-(`reason_hash` below), so a reason text changed after the fact no longer matches the chain.
+PostgreSQL (``ethics_reviews``) and served by the API. Its canonical form is defined once, in
+`azora.reviews` (shared with the API, which recomputes it from stored rows).
 """
 
 from __future__ import annotations
 
 import importlib
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import IntEnum
 from typing import Any, Protocol, runtime_checkable
 
-from eth_utils import keccak
-
+from azora.reviews import reason_hash
 from oracles.ethics.constitution import Constitution
 from oracles.ethics.exceptions import EvaluatorLoadError
 from oracles.ethics.proposal import ContractBook, Proposal
@@ -79,35 +67,6 @@ class Review:
         return reason_hash(
             self.proposal_id, int(self.verdict), self.reasons_json, self.constitution_version, self.evaluator
         )
-
-
-def canonical_reasons(
-    proposal_id: int,
-    verdict: int,
-    reasons: Sequence[dict[str, Any]],
-    constitution_version: str,
-    evaluator: str,
-) -> bytes:
-    """The canonical serialisation whose keccak is the reason hash (see the module docstring)."""
-    document = {
-        "constitution_version": str(constitution_version),
-        "evaluator": evaluator,
-        "proposal_id": str(proposal_id),
-        "reasons": [dict(r) for r in reasons],
-        "verdict": int(verdict),
-    }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def reason_hash(
-    proposal_id: int,
-    verdict: int,
-    reasons: Sequence[dict[str, Any]],
-    constitution_version: str,
-    evaluator: str,
-) -> bytes:
-    """keccak256 of `canonical_reasons` (what the Governor stores as ``reasonHash``)."""
-    return keccak(canonical_reasons(proposal_id, verdict, reasons, constitution_version, evaluator))
 
 
 class ChainFacts(Protocol):

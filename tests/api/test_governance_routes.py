@@ -15,7 +15,8 @@ from eth_utils import keccak
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from api.routes.proposals import canonical_reasons, title_of
+from api.routes.proposals import title_of
+from azora.reviews import canonical_reasons
 from indexer.db import create_db_engine, upgrade
 from indexer.models import (
     Block,
@@ -56,8 +57,8 @@ APPROVE, FLAG = 1, 2
 
 
 def reason_hash_of(proposal_id: int, verdict: int, reasons: list[dict[str, str]]) -> str:
-    """The reason hash as the ethics oracle computes it (its own function, not the API's)."""
-    from oracles.ethics.evaluator import reason_hash
+    """The reason hash as the ethics oracle computes it (azora.reviews, shared with the API)."""
+    from azora.reviews import reason_hash
 
     return "0x" + reason_hash(proposal_id, verdict, reasons, "1", "rules").hex()
 

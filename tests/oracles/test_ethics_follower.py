@@ -20,13 +20,14 @@ from eth_utils import keccak
 from sqlalchemy import select
 
 from azora.governance import ProposalState
+from azora.reviews import canonical_reasons
 from indexer.models import EthicsReview
 from indexer.runner import run_indexer
 from indexer.settings import IndexerSettings
 from oracles.collector import RedisKeys, decode_fields
 from oracles.ethics.chain import GovernanceChain
 from oracles.ethics.constitution import load_constitution
-from oracles.ethics.evaluator import canonical_reasons, load_evaluator
+from oracles.ethics.evaluator import load_evaluator
 from oracles.ethics.follower import EthicsFollower
 from oracles.ethics.proposal import hash_proposal
 from oracles.ethics.schema import DOMAIN, PROPOSAL_REVIEWED

@@ -14,6 +14,7 @@ import yaml
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
+from azora.reviews import canonical_reasons
 from oracles.eip712 import Attestation
 from oracles.ethics import rules
 from oracles.ethics.constitution import (
@@ -28,7 +29,6 @@ from oracles.ethics.evaluator import (
     Review,
     StaticFacts,
     Verdict,
-    canonical_reasons,
     load_evaluator,
     reason_hash,
 )
