@@ -140,9 +140,6 @@ CAST_VOTE_BY_SIG = Function("castVoteBySig", ("uint256", "uint8", "address", "by
 IS_VALID_SIGNATURE = Function("isValidSignature", ("bytes32", "bytes"), ("bytes4",))
 ERC1271_MAGIC_VALUE = bytes.fromhex("1626ba7e")
 
-PROPOSAL_STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed")
-ACTIVE = 1
-
 
 class _EIP712Contract:
     """A contract that verifies EIP-712 signatures with per-signer nonces (ERC-5267 domain)."""
@@ -177,7 +174,7 @@ class Governor(_EIP712Contract):
     """AzoraGovernor at `address`."""
 
     async def state(self, proposal_id: int) -> int:
-        """The proposal's state (0-7, `PROPOSAL_STATES`); CallReverted for an unknown proposal."""
+        """The proposal's state (`azora.governance.ProposalState`); CallReverted if it is unknown."""
         return int((await self.chain.call(self.address, STATE, proposal_id))[0])
 
     async def snapshot(self, proposal_id: int) -> int:

@@ -20,12 +20,10 @@ from redis.exceptions import RedisError
 from api.exceptions import RateLimitedError
 from api.ratelimit import RateLimiter
 from api.relay.contracts import (
-    ACTIVE,
     CAST_VOTE_BY_SIG,
     DELEGATE_BY_SIG,
     ERC1271_MAGIC_VALUE,
     IS_VALID_SIGNATURE,
-    PROPOSAL_STATES,
     CallReverted,
     Chain,
     Governor,
@@ -62,6 +60,7 @@ from api.schemas import (
     VoteRelayedOut,
 )
 from api.settings import ApiSettings
+from azora.governance import ProposalState
 from azora.manifest import DeploymentManifest
 
 log = logging.getLogger("azora.api.relay")
@@ -234,8 +233,11 @@ class RelayService:
             raise UnknownProposalError(
                 f"no proposal {body.proposal_id} ({exc.reason})", revert_reason=exc.reason
             ) from exc
-        if state != ACTIVE:
-            name = PROPOSAL_STATES[state] if state < len(PROPOSAL_STATES) else str(state)
+        if state != ProposalState.ACTIVE:
+            try:
+                name = ProposalState(state).name.title()
+            except ValueError:  # a governor newer than this API
+                name = str(state)
             raise ProposalNotActiveError(
                 f"proposal {body.proposal_id} is {name}; votes are accepted only while it is Active",
                 state=name,
