@@ -23,10 +23,10 @@ from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import AddressPath, AddressQuery, ChainContext, IndexDep
+from api.deps import AddressPath, AddressQuery, ChainContext, IndexDep, IndexReader
 from api.errors import problem_responses
 from api.exceptions import NotFoundError
-from api.pagination import PageDep, Part, next_cursor
+from api.pagination import CursorKey, PageDep, PageParams, Part, next_cursor
 from api.routes.rewards import indexed_timestamp
 from api.schemas import (
     ChainEventOut,
@@ -382,21 +382,7 @@ async def read_proposal_votes(
     exists = await session.get(GovernanceProposal, (chain.chain_id, proposal_id))
     if exists is None:
         raise NotFoundError(f"no proposal {proposal_id} is indexed")
-    v = GovernanceVote
-    query = select(v).where(v.chain_id == chain.chain_id, v.proposal_id == proposal_id)
-    if support is not None:
-        query = query.where(v.support == support)
-    if after is not None:
-        query = query.where(tuple_(v.block_number, v.log_index) < tuple_(*after))
-    rows = (
-        await session.scalars(query.order_by(v.block_number.desc(), v.log_index.desc()).limit(page.limit + 1))
-    ).all()
-    return Page(
-        chain_id=chain.chain_id,
-        indexed_block=chain.indexed_block,
-        data=[vote_out(row) for row in rows[: page.limit]],
-        next_cursor=next_cursor(VOTES, rows, page.limit, lambda row: (row.block_number, row.log_index)),
-    )
+    return await _votes_page(index, page, VOTES, after, GovernanceVote.proposal_id == proposal_id, support)
 
 
 @router.get("/accounts/{address}/votes", summary="Votes cast by an account, newest first")
@@ -405,21 +391,34 @@ async def read_account_votes(
 ) -> Page[VoteOut]:
     """Every vote the account cast, on any proposal, newest first."""
     after = page.key(ACCOUNT_VOTES, POSITION_KEY)
-    session, chain = index.session, await index.chain()
+    return await _votes_page(index, page, ACCOUNT_VOTES, after, GovernanceVote.voter == address, support)
+
+
+async def _votes_page(
+    index: IndexReader,
+    page: PageParams,
+    kind: str,
+    after: CursorKey | None,
+    where: ColumnElement[bool],
+    support: SupportQuery,
+) -> Page[VoteOut]:
+    """One page of this chain's votes matching `where` (and `support`), newest first, after the
+    cursor position `after`; `kind` names the list the next cursor belongs to."""
+    chain = await index.chain()
     v = GovernanceVote
-    query = select(v).where(v.chain_id == chain.chain_id, v.voter == address)
+    query = select(v).where(v.chain_id == chain.chain_id, where)
     if support is not None:
         query = query.where(v.support == support)
     if after is not None:
         query = query.where(tuple_(v.block_number, v.log_index) < tuple_(*after))
     rows = (
-        await session.scalars(query.order_by(v.block_number.desc(), v.log_index.desc()).limit(page.limit + 1))
+        await index.session.scalars(
+            query.order_by(v.block_number.desc(), v.log_index.desc()).limit(page.limit + 1)
+        )
     ).all()
     return Page(
         chain_id=chain.chain_id,
         indexed_block=chain.indexed_block,
         data=[vote_out(row) for row in rows[: page.limit]],
-        next_cursor=next_cursor(
-            ACCOUNT_VOTES, rows, page.limit, lambda row: (row.block_number, row.log_index)
-        ),
+        next_cursor=next_cursor(kind, rows, page.limit, lambda row: (row.block_number, row.log_index)),
     )
