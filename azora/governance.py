@@ -32,6 +32,7 @@ import yaml
 from eth_abi import encode
 from eth_abi.exceptions import EncodingError
 from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils.abi import collapse_if_tuple
 
 from azora.exceptions import AzoraError
 from azora.manifest import DeploymentManifest, load_abi
@@ -147,7 +148,7 @@ def encode_call(abi: Sequence[Mapping[str, Any]], function: str, args: Sequence[
             names = ", ".join(sorted(_signature(c) for c in candidates)) or function
             raise ProposalError(f"{function!r} is ambiguous: name the signature ({names})")
     item = candidates[0]
-    types = [_abi_type(i) for i in item.get("inputs", [])]
+    types = [collapse_if_tuple(dict(i)) for i in item.get("inputs", [])]
     if len(types) != len(args):
         raise ProposalError(f"{_signature(item)} takes {len(types)} arguments, got {len(args)}")
     values = [_coerce(t, parse_amount(a)) for t, a in zip(types, args, strict=True)]
@@ -220,16 +221,8 @@ def _build_action(raw: Any, manifest: DeploymentManifest, manifest_path: Path) -
     return Action(target=to_checksum_address(target), value=value, calldata=calldata, label=label)
 
 
-def _abi_type(item: Mapping[str, Any]) -> str:
-    kind = str(item["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in item.get("components", []))
-        return f"({inner}){kind[5:]}"
-    return kind
-
-
 def _signature(item: Mapping[str, Any]) -> str:
-    return f"{item['name']}({','.join(_abi_type(i) for i in item.get('inputs', []))})"
+    return f"{item['name']}({','.join(collapse_if_tuple(dict(i)) for i in item.get('inputs', []))})"
 
 
 def _coerce(abi_type: str, value: Any) -> Any:

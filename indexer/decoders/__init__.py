@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from eth_utils import keccak
+from eth_utils.abi import collapse_if_tuple
 
 from indexer.exceptions import IndexerConfigError
 
@@ -71,15 +72,6 @@ def _word_expression(abi_type: str, topic: int | None, word: int | None) -> str 
         start = 2 + 64 * (word or 0)
         return f'"0x" + data[{start}:{start + 2 * size}]'
     return None
-
-
-def _canonical_type(item: Mapping[str, Any]) -> str:
-    """The ABI type used in signatures (tuples expanded)."""
-    abi_type = str(item["type"])
-    if abi_type.startswith("tuple"):
-        inner = ",".join(_canonical_type(c) for c in item.get("components", []))
-        return f"({inner}){abi_type[5:]}"
-    return abi_type
 
 
 def _tuple_types(abi_type: str) -> list[str]:
@@ -139,7 +131,7 @@ def plan_event(item: Mapping[str, Any]) -> EventPlan:
                     'value': int(data[2:66], 16)}
     """
     inputs = list(item.get("inputs", []))
-    types = [_canonical_type(i) for i in inputs]
+    types = [collapse_if_tuple(dict(i)) for i in inputs]
     signature = f"{item['name']}({','.join(types)})"
     names = [str(entry.get("name") or f"arg{i}") for i, entry in enumerate(inputs)]
     fields: list[str] = []

@@ -18,20 +18,13 @@ from typing import Any
 
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
+from eth_utils.abi import collapse_if_tuple
 
 from azora.manifest import DeploymentManifest, load_abi
 from oracles.ethics.exceptions import MalformedEventError
 
 # OpenZeppelin's `_isValidDescriptionForProposer` suffix: "#proposer=0x" + 40 hex digits, at the end.
 PROPOSER_SUFFIX = re.compile(r"#proposer=0x[0-9a-fA-F]{40}\Z")
-
-
-def _abi_type(item: Mapping[str, Any]) -> str:
-    kind = str(item["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in item.get("components", []))
-        return f"({inner}){kind[5:]}"
-    return kind
 
 
 def _plain(abi_type: str, value: Any) -> Any:
@@ -89,7 +82,7 @@ class ContractBook:
                 inputs = item.get("inputs", [])
                 fn = Function(
                     name=str(item["name"]),
-                    types=tuple(_abi_type(i) for i in inputs),
+                    types=tuple(collapse_if_tuple(dict(i)) for i in inputs),
                     names=tuple(str(i.get("name") or f"arg{n}") for n, i in enumerate(inputs)),
                 )
                 functions[keccak(text=fn.signature)[:4]] = fn
