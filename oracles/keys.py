@@ -116,11 +116,12 @@ def load_relayer(settings: OracleSettings) -> LocalAccount:
     return load_keystore(settings.relayer_keystore_path, settings.keystore_password_value())
 
 
-def dev_password(keystore_dir: Path) -> str:
-    """ORACLE_KEYSTORE_PASSWORD if set, else the dev password file, created (random, 0600) if missing."""
-    if env := os.environ.get(PASSWORD_ENV):
+def dev_password(keystore_dir: Path, env_var: str = PASSWORD_ENV, filename: str = PASSWORD_FILE) -> str:
+    """`env_var` (default ORACLE_KEYSTORE_PASSWORD) if set, else the dev password file `filename`
+    in `keystore_dir`, created (random, 0600) if missing."""
+    if env := os.environ.get(env_var):
         return env
-    path = keystore_dir / PASSWORD_FILE
+    path = keystore_dir / filename
     if path.is_file():
         return path.read_text().strip()
     password = secrets.token_urlsafe(32)

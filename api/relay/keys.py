@@ -14,8 +14,6 @@ in memory only, never logged, never written in clear.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
@@ -23,7 +21,7 @@ from eth_account.signers.local import LocalAccount
 from api.relay.exceptions import RelayUnavailableError
 from api.settings import RELAYER_DIR, RELAYER_KEYSTORE, RELAYER_PASSWORD_FILE, ApiSettings
 from oracles.exceptions import KeystoreError
-from oracles.keys import anvil_key, create_keystore, keystore_address, load_keystore, write_private
+from oracles.keys import anvil_key, create_keystore, dev_password, keystore_address, load_keystore
 
 log = logging.getLogger("azora.api.relay")
 
@@ -68,14 +66,7 @@ def ensure_dev_relayer_keystore(home: Path, *, index: int = DEV_RELAYER_INDEX, f
     path = directory / RELAYER_KEYSTORE
     if path.exists():
         return keystore_address(path)
-    password = os.environ.get(PASSWORD_ENV)
-    if not password:
-        password_file = directory / RELAYER_PASSWORD_FILE
-        if password_file.is_file():
-            password = password_file.read_text().strip()
-        else:
-            password = secrets.token_urlsafe(32)
-            write_private(password_file, password + "\n")
+    password = dev_password(directory, PASSWORD_ENV, RELAYER_PASSWORD_FILE)
     address = create_keystore(path, password, private_key=anvil_key(index), fast_kdf=fast_kdf)
     log.info("dev API relayer keystore written", extra={"address": address, "path": str(path)})
     return address
