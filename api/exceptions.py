@@ -101,6 +101,26 @@ class DuplicateCompletionError(ApiError):
     slug = "duplicate-completion"
 
 
+class DuplicateRevocationError(ApiError):
+    """The credential of this completion is already being (or was) revoked. The problem carries the
+    revocation's `id` and current `status`; poll
+    `GET /v1/oracles/education/completions/{id}/revocation` instead of resending."""
+
+    status = 409
+    title = "Duplicate revocation"
+    slug = "duplicate-revocation"
+
+
+class NotRevocableError(ApiError):
+    """Only a confirmed completion has a credential on chain to revoke; this one is still on its way
+    (queued, signed, sent, deferred) or failed. The problem carries its `completion_status`: wait
+    until it is confirmed, then ask again."""
+
+    status = 409
+    title = "Nothing to revoke yet"
+    slug = "not-revocable"
+
+
 class ServiceNotConfiguredError(ApiError):
     """The oracle intake is not configured on this server (no ORACLE_EDUCATION_PLATFORMS, or no
     deployment manifest). Set them and restart the API."""

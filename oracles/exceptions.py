@@ -31,3 +31,17 @@ class InvalidRequestError(OracleError):
 class RpcUnavailableError(OracleError):
     """The JSON-RPC node did not answer (connection refused, timeout, 5xx). The submitter backs off
     and retries; check RPC_URL / ORACLE_RPC_URL if it persists."""
+
+
+class UnknownCompletionError(OracleError):
+    """No completion with this id was reported by this platform (the id is the completion's
+    attestation uid, as returned by the intake)."""
+
+
+class CompletionNotConfirmedError(OracleError):
+    """The completion is not confirmed, so there is no credential on chain to revoke yet. Its
+    current status is in ``status``."""
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status

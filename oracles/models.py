@@ -16,6 +16,10 @@ Alembic history: ``indexer/migrations/versions/0002_oracle_submissions.py`` crea
 * `EducationCompletion`: the education intake's record of a platform's completion
   (the platform's id, the learner, the course), unique per completion and per
   (learner, course).
+* `EducationRevocation`: a platform's request to revoke the credential of one of its confirmed
+  completions, with its statement of why (kept off-chain, served by the API); its submission
+  carries a ``CredentialRevoked`` attestation. At most one per completion
+  (``indexer/migrations/versions/0006_education_revocations.py``).
 
 Conventions are the indexer's: lowercase ``0x`` addresses and hashes, uint256 as NUMERIC(78, 0).
 """
@@ -183,3 +187,27 @@ def public_status(row: OracleSubmission) -> str:
 def retry_at(row: OracleSubmission) -> int | None:
     """The chain time (unix seconds) at which a deferred submission is signed again."""
     return int(row.deadline) if is_deferred(row) and row.deadline is not None else None
+
+
+class EducationRevocation(Base):
+    """A platform's revocation of a completion's credential (the intake's record)."""
+
+    __tablename__ = "oracle_education_revocations"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "uid"),
+        ForeignKeyConstraint(
+            ["chain_id", "uid"], ["oracle_submissions.chain_id", "oracle_submissions.uid"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["chain_id", "completion_uid"],
+            ["oracle_education_completions.chain_id", "oracle_education_completions.uid"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    completion_uid: Mapped[str] = mapped_column(String(HASH_LENGTH), primary_key=True)
+    uid: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    platform: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()

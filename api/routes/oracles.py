@@ -17,6 +17,11 @@ raw body, same validation) and answers 200 with one result per item, in order: t
 item would have had alone (202 stored, 409 duplicate, 422 invalid) with the completion or the
 problem.
 
+`POST .../completions/{id}/revocation` (same HMAC, by the platform that reported it) asks for
+the credential of a confirmed completion to be burned, with a statement of why: a
+``CredentialRevoked`` attestation signed and sent like a completion; `GET` on the same path
+follows it. One revocation per completion (a repeat is 409 with the existing one).
+
 Unlike the index routes, these answers carry no `indexed_block`: they come from the intake's
 own tables, written by this API and the submitter, not from the chain mirror.
 """
@@ -41,7 +46,9 @@ from api.exceptions import (
     PROBLEM_BASE,
     ApiError,
     DuplicateCompletionError,
+    DuplicateRevocationError,
     NotFoundError,
+    NotRevocableError,
     ScoreBelowPassingError,
     ServiceNotConfiguredError,
     UnauthorizedError,
@@ -57,10 +64,12 @@ from oracles.education.intake import (
     CompletionIn,
     CompletionRecord,
     IntakeService,
+    RevocationIn,
+    RevocationRecord,
     verify_signature,
 )
 from oracles.education.schema import PASSING_SCORE
-from oracles.exceptions import OracleError
+from oracles.exceptions import CompletionNotConfirmedError, OracleError, UnknownCompletionError
 from oracles.settings import OracleSettings
 
 log = logging.getLogger("azora.api.oracles")
@@ -160,17 +169,9 @@ UidPath = Annotated[
 SubmissionStatus = Literal["queued", "signed", "sent", "confirmed", "failed", "deferred"]
 
 
-class CompletionOut(BaseModel):
-    """A reported completion and where its attestation is."""
+class SubmissionProgressOut(BaseModel):
+    """Where a reported request's attestation is."""
 
-    id: str = Field(description="The attestation uid (also the credential's token id, as uint256).")
-    chain_id: int
-    platform: str
-    completion_id: str
-    learner: ChecksumAddress
-    course_id: Uint256
-    score: int
-    difficulty: int
     status: SubmissionStatus = Field(
         description="queued (stored, collecting signatures) -> signed -> sent -> confirmed | failed; "
         "deferred while ProofOfKnowledge's daily cap or epoch budget holds it back (see retry_at)."
@@ -183,13 +184,38 @@ class CompletionOut(BaseModel):
         description="Why it failed: the hub's reason (e.g. CONSUMER_REJECTED) or ours."
     )
     detail: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _progress(record: CompletionRecord | RevocationRecord) -> dict[str, Any]:
+    return {
+        "status": record.status,
+        "tx_hash": record.tx_hash,
+        "block_number": record.block_number,
+        "reason": record.reason,
+        "detail": record.detail,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+
+
+class CompletionOut(SubmissionProgressOut):
+    """A reported completion and where its attestation is."""
+
+    id: str = Field(description="The attestation uid (also the credential's token id, as uint256).")
+    chain_id: int
+    platform: str
+    completion_id: str
+    learner: ChecksumAddress
+    course_id: Uint256
+    score: int
+    difficulty: int
     retry_at: datetime | None = Field(
         default=None,
         description="Deferred only: when (block time) it is signed and sent again; reason names the "
         "limit (DAILY_CAP_EXCEEDED, EPOCH_BUDGET_EXHAUSTED).",
     )
-    created_at: datetime
-    updated_at: datetime
 
     @classmethod
     def from_record(cls, record: CompletionRecord) -> CompletionOut:
@@ -202,14 +228,8 @@ class CompletionOut(BaseModel):
             course_id=record.course_id,
             score=record.score,
             difficulty=record.difficulty,
-            status=record.status,  # type: ignore[arg-type]
-            tx_hash=record.tx_hash,
-            block_number=record.block_number,
-            reason=record.reason,
-            detail=record.detail,
             retry_at=None if record.retry_at is None else datetime.fromtimestamp(record.retry_at, UTC),
-            created_at=record.created_at,
-            updated_at=record.updated_at,
+            **_progress(record),
         )
 
 
@@ -439,3 +459,91 @@ async def read_education_completion(completion_id: UidPath, intake: IntakeDep) -
     if record is None:
         raise NotFoundError(f"no completion with id {completion_id}")
     return CompletionOut.from_record(record)
+
+
+class RevocationOut(SubmissionProgressOut):
+    """A platform's revocation of a completion's credential and where its attestation is
+    (confirmed: the credential is burned; failed with CONSUMER_REJECTED: it was already gone)."""
+
+    id: str = Field(description="The revocation's attestation uid.")
+    completion: str = Field(description="The completion's id (also the revoked credential's token id).")
+    chain_id: int
+    platform: str
+    learner: ChecksumAddress
+    course_id: Uint256
+    statement: str = Field(description="The platform's statement of why (kept off-chain).")
+
+    @classmethod
+    def from_record(cls, record: RevocationRecord) -> RevocationOut:
+        return cls(
+            id=record.uid,
+            completion=record.completion_uid,
+            chain_id=record.chain_id,
+            platform=record.platform,
+            learner=record.learner,
+            course_id=record.course_id,
+            statement=record.statement,
+            **_progress(record),
+        )
+
+
+def parse_revocation(body: bytes) -> RevocationIn:
+    """The validated body, or a 422 problem listing each invalid field."""
+    try:
+        return RevocationIn.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestValidationError(_located(exc, "body")) from exc
+
+
+@router.post(
+    "/education/completions/{completion_id}/revocation",
+    status_code=202,
+    summary="Revoke the credential of a confirmed completion",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": RevocationIn.model_json_schema()}},
+        }
+    },
+    responses=problem_responses(401, 404, 409, 413, 422, 503),
+)
+async def revoke_education_credential(
+    completion_id: UidPath, request: Request, response: Response, platform: PlatformDep, intake: IntakeDep
+) -> RevocationOut:
+    """Store the revocation (status `queued`) with the platform's statement and hand it to the
+    submitter; the learner's credential is burned when it is `confirmed`. 404 when this platform
+    reported no such completion; 409 when the completion is not confirmed yet (nothing on chain
+    to revoke) or its revocation was already asked for (the problem carries that one)."""
+    payload = parse_revocation(await request.body())
+    location = f"{router.prefix}/education/completions/{completion_id}/revocation"
+    try:
+        record, created = await intake.revoke(platform, completion_id, payload)
+    except UnknownCompletionError as exc:
+        raise NotFoundError(str(exc)) from exc
+    except CompletionNotConfirmedError as exc:
+        raise NotRevocableError(str(exc), id=completion_id, completion_status=exc.status) from exc
+    if not created:
+        existing = RevocationOut.from_record(record).model_dump(mode="json")
+        raise DuplicateRevocationError(
+            f"the credential of completion {completion_id} is already being revoked; it is {record.status}",
+            headers={"Location": location},
+            id=record.uid,
+            revocation=existing,
+        )
+    await anyio.to_thread.run_sync(intake.enqueue)
+    response.headers["Location"] = location
+    return RevocationOut.from_record(record)
+
+
+@router.get(
+    "/education/completions/{completion_id}/revocation",
+    summary="Status of a credential revocation",
+    responses=problem_responses(404, 422, 503),
+)
+async def read_education_revocation(completion_id: UidPath, intake: IntakeDep) -> RevocationOut:
+    """Where the revocation of the completion's credential is: queued, signed, sent, confirmed
+    (the credential is burned) or failed (with the reason)."""
+    record = await intake.read_revocation(completion_id)
+    if record is None:
+        raise NotFoundError(f"no revocation was asked for completion {completion_id}")
+    return RevocationOut.from_record(record)

@@ -16,6 +16,10 @@ crash), the stored row is still picked up by the worker's next tick or its start
 
 `submit_many` stores a batch (`POST .../completions:batch`, up to `MAX_BATCH_ITEMS`) the
 same way, in one transaction, with one tick requested for the whole batch.
+
+`revoke` asks for the credential of one of the platform's confirmed completions to be burned:
+it stores the platform's statement of why and a submission carrying a ``CredentialRevoked``
+attestation (uid `revocation_uid`, so one per completion), signed and sent like a completion.
 """
 
 from __future__ import annotations
@@ -38,8 +42,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from azora.manifest import load_manifest
-from oracles.education.schema import COURSE_COMPLETED, DOMAIN, completion_uid, encode_course_completed
-from oracles.models import EducationCompletion, OracleSubmission, public_status, retry_at
+from oracles.education.schema import (
+    COURSE_COMPLETED,
+    CREDENTIAL_REVOKED,
+    DOMAIN,
+    completion_uid,
+    encode_course_completed,
+    encode_credential_revoked,
+    revocation_uid,
+)
+from oracles.exceptions import CompletionNotConfirmedError, UnknownCompletionError
+from oracles.models import (
+    CONFIRMED,
+    EducationCompletion,
+    EducationRevocation,
+    OracleSubmission,
+    public_status,
+    retry_at,
+)
 from oracles.settings import OracleSettings
 from oracles.store import new_submission
 from oracles.submitter import enqueue_tick, make_celery
@@ -124,6 +144,27 @@ class CompletionIn(BaseModel):
         return value.lower()
 
 
+class RevocationIn(BaseModel):
+    """A platform's request to revoke the credential earned by one of its completions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    statement: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="Why the credential is revoked (e.g. a finding of plagiarism); stored off-chain and "
+        "served with the revocation.",
+        examples=["final exam plagiarised (case 2026-77)"],
+    )
+
+    @field_validator("statement")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the statement is blank")
+        return value.strip()
+
+
 @dataclass(frozen=True)
 class CompletionRecord:
     """A stored completion with the status of its submission."""
@@ -149,6 +190,38 @@ class CompletionRecord:
     @property
     def learner_checksum(self) -> str:
         return to_checksum_address(self.learner)
+
+
+@dataclass(frozen=True)
+class RevocationRecord:
+    """A stored revocation with the status of its submission."""
+
+    uid: str
+    chain_id: int
+    completion_uid: str
+    platform: str
+    learner: str
+    course_id: int
+    statement: str
+    status: str
+    tx_hash: str | None
+    block_number: int | None
+    reason: str | None
+    detail: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _progress(submission: OracleSubmission) -> dict[str, Any]:
+    """A record's fields that follow its submission: status, transaction, failure reason."""
+    return {
+        "status": public_status(submission),
+        "tx_hash": submission.tx_hash,
+        "block_number": submission.block_number,
+        "reason": submission.reason,
+        "detail": submission.detail,
+        "updated_at": submission.updated_at,
+    }
 
 
 class IntakeService:
@@ -192,14 +265,9 @@ class IntakeService:
             course_id=int(completion.course_id),
             score=completion.score,
             difficulty=completion.difficulty,
-            status=public_status(submission),
-            tx_hash=submission.tx_hash,
-            block_number=submission.block_number,
-            reason=submission.reason,
-            detail=submission.detail,
             created_at=completion.created_at,
-            updated_at=submission.updated_at,
             retry_at=retry_at(submission),
+            **_progress(submission),
         )
 
     async def _existing(
@@ -361,6 +429,108 @@ class IntakeService:
                 )
             ).first()
         return None if row is None else self._record(row[0], row[1])
+
+    async def revoke(
+        self, platform: str, completion: str, payload: RevocationIn
+    ) -> tuple[RevocationRecord, bool]:
+        """Store the revocation (queued) of the credential earned by `platform`'s confirmed completion
+        `completion` (its uid); returns (record, True), or (the existing record, False) when one was
+        already requested. UnknownCompletionError when `platform` reported no such completion,
+        NotRevocableError when it is not confirmed (no credential on chain yet)."""
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    self._query().where(
+                        EducationCompletion.chain_id == self.chain_id,
+                        EducationCompletion.uid == completion,
+                        EducationCompletion.platform == platform,
+                    )
+                )
+            ).first()
+            if row is None:
+                raise UnknownCompletionError(
+                    f"platform {platform} reported no completion with id {completion}"
+                )
+            reported, carrier = row[0], row[1]
+            if (existing := await self._revocation(session, completion)) is not None:
+                return existing, False
+            if carrier.status != CONFIRMED:
+                status = public_status(carrier)
+                raise CompletionNotConfirmedError(
+                    f"completion {completion} is {status}: only a confirmed completion has a credential "
+                    "on chain to revoke",
+                    status,
+                )
+            submission = new_submission(
+                chain_id=self.chain_id,
+                uid=revocation_uid(bytes.fromhex(completion[2:])),
+                domain=DOMAIN,
+                schema=CREDENTIAL_REVOKED,
+                subject=reported.learner,
+                # The credential's token id is its completion's attestation uid.
+                data=encode_credential_revoked(int(completion, 16)),
+            )
+            revocation = EducationRevocation(
+                chain_id=self.chain_id,
+                completion_uid=completion,
+                uid=submission.uid,
+                platform=platform,
+                statement=payload.statement,
+            )
+            try:
+                session.add(submission)
+                await session.flush()
+                session.add(revocation)
+                await session.commit()
+            except IntegrityError:  # a concurrent request stored it first
+                await session.rollback()
+                if (existing := await self._revocation(session, completion)) is not None:
+                    return existing, False
+                raise
+            log.info("revocation stored", extra={"uid": submission.uid, "completion": completion})
+        stored = await self.read_revocation(completion)
+        assert stored is not None
+        return stored, True
+
+    def _revocation_query(self) -> Any:
+        return (
+            select(EducationRevocation, OracleSubmission, EducationCompletion)
+            .join(
+                OracleSubmission,
+                (OracleSubmission.chain_id == EducationRevocation.chain_id)
+                & (OracleSubmission.uid == EducationRevocation.uid),
+            )
+            .join(
+                EducationCompletion,
+                (EducationCompletion.chain_id == EducationRevocation.chain_id)
+                & (EducationCompletion.uid == EducationRevocation.completion_uid),
+            )
+        )
+
+    async def _revocation(self, session: AsyncSession, completion: str) -> RevocationRecord | None:
+        query = self._revocation_query().where(
+            EducationRevocation.chain_id == self.chain_id, EducationRevocation.completion_uid == completion
+        )
+        row = (await session.execute(query)).first()
+        if row is None:
+            return None
+        revocation, submission, reported = row
+        return RevocationRecord(
+            uid=submission.uid,
+            chain_id=submission.chain_id,
+            completion_uid=revocation.completion_uid,
+            platform=revocation.platform,
+            learner=reported.learner,
+            course_id=int(reported.course_id),
+            statement=revocation.statement,
+            created_at=revocation.created_at,
+            **_progress(submission),
+        )
+
+    async def read_revocation(self, completion: str) -> RevocationRecord | None:
+        """The revocation of the credential of completion `completion` (its uid), if one was asked for."""
+        async with self.sessions() as session:
+            return await self._revocation(session, completion)
 
     def enqueue(self) -> bool:
         """Ask the submitter for a tick; False (logged) if Redis is unreachable: the stored row is

@@ -7,7 +7,9 @@
 
 A completion's uid is ``keccak256(abi_encode(string "azora.education.completion", string
 platform, string completion_id))``: deterministic, so a platform retrying a completion can
-never mint twice, and unambiguous (ABI strings carry their length).
+never mint twice, and unambiguous (ABI strings carry their length). The uid of the
+revocation of a completion's credential is ``keccak256(abi_encode(string
+"azora.education.revocation", bytes32 completion_uid))``: one per completion.
 """
 
 from __future__ import annotations
@@ -31,12 +33,23 @@ PASSING_SCORE = 70
 MAX_SCORE = 100
 DIFFICULTIES = (1, 2, 3, 4)
 UID_NAMESPACE = "azora.education.completion"
+REVOCATION_NAMESPACE = "azora.education.revocation"
 ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def completion_uid(platform: str, completion_id: str) -> bytes:
     """The attestation uid of `platform`'s completion `completion_id`."""
     return keccak(encode(["string", "string", "string"], [UID_NAMESPACE, platform, completion_id]))
+
+
+def revocation_uid(completion: bytes) -> bytes:
+    """The attestation uid of the revocation of the credential earned by the completion `completion`."""
+    return keccak(encode(["string", "bytes32"], [REVOCATION_NAMESPACE, completion]))
+
+
+def encode_credential_revoked(token_id: int) -> bytes:
+    """CredentialRevoked data: abi_encode(uint256 tokenId)."""
+    return encode(["uint256"], [token_id])
 
 
 def encode_course_completed(course_id: int, score: int, difficulty: int) -> bytes:

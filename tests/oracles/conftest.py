@@ -493,9 +493,10 @@ PLATFORM_SECRET = "test-hmac-secret-of-moodle-eu"
 
 
 @pytest.fixture
-def intake_client() -> Iterator[Callable[[OracleSettings], Any]]:
+def intake_client() -> Iterator[Callable[..., Any]]:
     """Factory: a started TestClient of the API whose oracle intake uses `settings` (plus the
-    test platform's HMAC secret); closed (lifespan shutdown) at teardown."""
+    test platform's HMAC secret and any `name=secret` given); closed (lifespan shutdown) at
+    teardown."""
     from fastapi.testclient import TestClient
     from pydantic import SecretStr
 
@@ -504,11 +505,12 @@ def intake_client() -> Iterator[Callable[[OracleSettings], Any]]:
 
     clients: list[Any] = []
 
-    def _make(settings: OracleSettings) -> Any:
+    def _make(settings: OracleSettings, **other_platforms: str) -> Any:
         assert settings.database_url is not None
         app = create_app(ApiSettings(database_url=settings.database_url, redis_url=None, rpc_url=None))
+        platforms = {PLATFORM: PLATFORM_SECRET, **other_platforms}
         app.state.oracle_settings = settings.model_copy(
-            update={"education_platforms": {PLATFORM: SecretStr(PLATFORM_SECRET)}}
+            update={"education_platforms": {name: SecretStr(secret) for name, secret in platforms.items()}}
         )
         client = TestClient(app)
         client.__enter__()
@@ -527,8 +529,10 @@ def post_completion(
     platform: str = PLATFORM,
     secret: str = PLATFORM_SECRET,
     headers: dict[str, str] | None = None,
+    path: str = "/v1/oracles/education/completions",
 ) -> Any:
-    """POST a completion signed like a platform does (override `headers` to break it)."""
+    """POST a completion (or any intake body, to `path`) signed like a platform does (override
+    `headers` to break it)."""
     import json
 
     from oracles.education.intake import sign_body
@@ -540,7 +544,11 @@ def post_completion(
         "X-Azora-Signature": sign_body(secret, body),
     }
     sent.update(headers or {})
-    return client.post("/v1/oracles/education/completions", content=body, headers=sent)
+    return client.post(path, content=body, headers=sent)
+
+
+def revocation_path(uid: str) -> str:
+    return f"/v1/oracles/education/completions/{uid}/revocation"
 
 
 def completion_payload(**overrides: Any) -> dict[str, Any]:

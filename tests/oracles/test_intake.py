@@ -10,16 +10,29 @@ from typing import Any
 
 import pytest
 import redis
+from eth_abi import encode
 
 from azora.services import free_port
 from oracles.collector import RedisKeys
-from oracles.education.schema import completion_uid, decode_course_completed
+from oracles.education.schema import (
+    CREDENTIAL_REVOKED,
+    completion_uid,
+    decode_course_completed,
+    revocation_uid,
+)
 from oracles.settings import OracleSettings
 from tests.api.conftest import assert_problem
-from tests.oracles.conftest import PLATFORM, PLATFORM_SECRET, completion_payload, post_completion, submissions
+from tests.oracles.conftest import (
+    PLATFORM,
+    PLATFORM_SECRET,
+    completion_payload,
+    post_completion,
+    revocation_path,
+    submissions,
+)
 
 CHAIN_ID = 31337
-IntakeClient = Callable[[OracleSettings], Any]
+IntakeClient = Callable[..., Any]
 
 
 @pytest.fixture
@@ -356,3 +369,126 @@ def test_get__deferred_submission__status_deferred_with_retry_at(
     assert (read["status"], read["reason"]) == ("deferred", "DAILY_CAP_EXCEEDED")
     assert datetime.fromisoformat(read["retry_at"]) == datetime.fromtimestamp(1_800_000_000, UTC)
     assert created["retry_at"] is None
+
+
+# --- POST/GET /v1/oracles/education/completions/{id}/revocation -----------------------------------
+
+
+def mark_confirmed(settings: OracleSettings, uid: str) -> None:
+    """What the relay writes once the completion's attestation is applied (here without a chain)."""
+    set_submission(settings, uid, status="confirmed", tx_hash="0x" + "cd" * 32, block_number=7)
+
+
+def set_submission(settings: OracleSettings, uid: str, **values: Any) -> None:
+    from sqlalchemy import update
+
+    from oracles.models import OracleSubmission
+    from oracles.store import make_sessions
+
+    assert settings.database_url is not None
+    sessions = make_sessions(settings.database_url, pool_size=1)
+    with sessions() as session, session.begin():
+        session.execute(update(OracleSubmission).where(OracleSubmission.uid == uid).values(**values))
+    sessions.kw["bind"].dispose()
+
+
+def revoke(client: Any, uid: str, payload: Any, **kwargs: Any) -> Any:
+    return post_completion(client, payload, path=revocation_path(uid), **kwargs)
+
+
+def test_revocation__confirmed_completion__202_queued_credential_revoked_attestation(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    client = intake_client(settings)
+    completion = post_completion(client, completion_payload()).json()
+    mark_confirmed(settings, completion["id"])
+    response = revoke(client, completion["id"], {"statement": "  final exam plagiarised (case 77)  "})
+    assert response.status_code == 202, response.text
+    body = response.json()
+    uid = "0x" + revocation_uid(bytes.fromhex(completion["id"][2:])).hex()
+    assert (body["id"], body["completion"], body["status"]) == (uid, completion["id"], "queued")
+    assert (body["learner"], body["course_id"]) == (completion["learner"], completion["course_id"])
+    assert body["statement"] == "final exam plagiarised (case 77)" and body["platform"] == PLATFORM
+    assert response.headers["location"].endswith(revocation_path(completion["id"]))
+    row = submissions(settings)[uid]
+    assert (row.status, row.domain, row.schema) == ("queued", "EDUCATION", "0x" + CREDENTIAL_REVOKED.hex())
+    assert row.subject == completion["learner"].lower()
+    assert row.data == encode(["uint256"], [int(completion["id"], 16)])  # the credential's token id
+    assert queued_ticks(settings) == 1  # the completion's tick was still pending: it covers both
+    read = client.get(revocation_path(completion["id"].upper().replace("0X", "0x")))
+    assert read.status_code == 200 and read.json() == body
+
+
+def test_revocation__asked_twice__409_with_the_existing_one(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    client = intake_client(settings)
+    completion = post_completion(client, completion_payload()).json()
+    mark_confirmed(settings, completion["id"])
+    first = revoke(client, completion["id"], {"statement": "first"}).json()
+    again = revoke(client, completion["id"], {"statement": "second"})
+    body = assert_problem(again, 409, type_suffix="duplicate-revocation")
+    assert body["id"] == first["id"] and body["revocation"]["statement"] == "first"
+    assert again.headers["location"].endswith(revocation_path(completion["id"]))
+    assert len(submissions(settings)) == 2
+
+
+@pytest.mark.parametrize("status", ["queued", "failed"])
+def test_revocation__completion_not_confirmed__409_not_revocable_nothing_stored(
+    intake_client: IntakeClient, settings: OracleSettings, status: str
+) -> None:
+    client = intake_client(settings)
+    completion = post_completion(client, completion_payload()).json()
+    if status == "failed":
+        set_submission(settings, completion["id"], status="failed", reason="CONSUMER_REJECTED")
+    body = assert_problem(
+        revoke(client, completion["id"], {"statement": "too early"}), 409, type_suffix="not-revocable"
+    )
+    assert (body["completion_status"], body["id"]) == (status, completion["id"])
+    assert f"is {status}: only a confirmed completion" in body["detail"]
+    assert set(submissions(settings)) == {completion["id"]}
+    assert_problem(client.get(revocation_path(completion["id"])), 404)
+
+
+def test_revocation__unknown_or_other_platforms_completion__404(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    client = intake_client(settings, other="s2")
+    completion = post_completion(client, completion_payload()).json()
+    mark_confirmed(settings, completion["id"])
+    body = assert_problem(revoke(client, "0x" + "ab" * 32, {"statement": "x"}), 404)
+    assert "reported no completion" in body["detail"]
+    assert_problem(revoke(client, completion["id"], {"statement": "x"}, platform="other", secret="s2"), 404)
+    assert len(submissions(settings)) == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [
+        ({"statement": ""}, 422),
+        ({"statement": "   "}, 422),
+        ({"statement": "x" * 2001}, 422),
+        ({}, 422),
+        ({"statement": "ok", "extra": 1}, 422),
+        (b"not json", 422),
+    ],
+)
+def test_revocation__invalid_body__422_nothing_stored(
+    intake_client: IntakeClient, settings: OracleSettings, payload: Any, status: int
+) -> None:
+    client = intake_client(settings)
+    completion = post_completion(client, completion_payload()).json()
+    mark_confirmed(settings, completion["id"])
+    assert_problem(revoke(client, completion["id"], payload), status)
+    assert set(submissions(settings)) == {completion["id"]}
+
+
+def test_revocation__bad_hmac__401_and_bad_id__422(
+    intake_client: IntakeClient, settings: OracleSettings
+) -> None:
+    client = intake_client(settings)
+    completion = post_completion(client, completion_payload()).json()
+    mark_confirmed(settings, completion["id"])
+    assert_problem(revoke(client, completion["id"], {"statement": "x"}, secret="wrong"), 401)
+    assert_problem(revoke(client, "42", {"statement": "x"}), 422)
+    assert set(submissions(settings)) == {completion["id"]}
