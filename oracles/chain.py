@@ -34,6 +34,8 @@ from oracles.exceptions import OracleConfigError, RpcUnavailableError
 
 T = TypeVar("T")
 ZERO32 = b"\x00" * 32
+# `isValidSignature(bytes32,bytes)`: ERC-1271's selector, also the magic value it returns.
+ERC1271_SELECTOR = bytes.fromhex("1626ba7e")
 # eth_calls per JSON-RPC batch request (public nodes cap batches; 100 is widely accepted).
 RPC_BATCH = 100
 
@@ -128,7 +130,12 @@ class HubClient:
         payloads = [
             {"to": self.address, "data": "0x" + self.calldata(name, args).hex()} for name, args in calls
         ]
-        out: list[bytes] = []
+        return cast(list[bytes], self._eth_calls(payloads, reverts=False))  # a revert raised instead
+
+    def _eth_calls(self, payloads: Sequence[dict[str, str]], *, reverts: bool) -> list[bytes | None]:
+        """`eth_call` of each payload at the latest block, in batches of `RPC_BATCH`; a call that
+        reverts is None when `reverts` allows it, else its ContractLogicError is raised."""
+        out: list[bytes | None] = []
         for start in range(0, len(payloads), RPC_BATCH):
             chunk = payloads[start : start + RPC_BATCH]
             replies: Any = None
@@ -142,10 +149,31 @@ class HubClient:
             for payload, reply in zip(chunk, replies, strict=True):
                 result = reply.get("result") if isinstance(reply, dict) else None
                 if result is None:
-                    with rpc_guard():
-                        result = self.w3.eth.call(cast(Any, payload))
+                    try:
+                        with rpc_guard():
+                            result = self.w3.eth.call(cast(Any, payload))
+                    except ContractLogicError:
+                        if not reverts:
+                            raise
+                        out.append(None)
+                        continue
                 out.append(bytes(HexBytes(result)))
         return out
+
+    def contract_signatures_valid(self, items: Sequence[tuple[str, bytes, bytes]]) -> list[bool]:
+        """Whether each ERC-1271 signer accepts its (digest, data): `isValidSignature` returns the
+        magic value (a revert, a short answer or another value is a refusal), in one round trip."""
+        payloads = [
+            {
+                "to": Web3.to_checksum_address(signer),
+                "data": "0x" + (ERC1271_SELECTOR + encode(["bytes32", "bytes"], [digest, data])).hex(),
+            }
+            for signer, digest, data in items
+        ]
+        return [
+            result is not None and len(result) >= 32 and result[:4] == ERC1271_SELECTOR
+            for result in self._eth_calls(payloads, reverts=True)
+        ]
 
     def used(self, uids: Sequence[bytes]) -> list[bool]:
         """Whether each uid has been consumed by the hub (`schema_of(uid) != 0`)."""

@@ -11,24 +11,31 @@ Keys (all under the configured prefix)::
 
     oracle:requests:<DOMAIN>   stream   one entry per request (fields below)
     oracle:sigs:<uid>          hash     signer address (lowercase) -> "<digest hex>:<signature hex>"
+                                        (an ERC-1271 signer: "<digest hex>:<data hex>:erc1271")
 
 Request fields: ``domain``, ``chain_id``, ``hub`` (the verifying contract), ``digest``
 (informational: signers recompute it) and the attestation (`Attestation.to_json`).
 
 Signatures are verified when assembled (the recovered address must be the field's signer,
 authorised in the current epoch, and the digest the current one), so a stale or forged entry
-in Redis can never reach the hub.
+in Redis can never reach the hub. An ERC-1271 (contract) signer's entry carries the data its
+`isValidSignature(digest, data)` is given; it is used only when the collector has a
+`verify_contracts` callable (the relay's asks the contracts on chain) that accepts it, and
+only when the EOA signatures alone do not reach the threshold (a contract check costs the hub
+a call).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import redis
 
 from oracles.eip712 import (
     Attestation,
+    ContractSignature,
+    Entry,
     HubDomain,
     SignatureEntry,
     attestation_digest,
@@ -38,6 +45,12 @@ from oracles.eip712 import (
 
 SIGNATURE_TTL_SECONDS = 7 * 86_400
 STREAM_MAXLEN = 100_000
+CONTRACT_MARK = "erc1271"
+
+# Which of (contract signer, digest, data) its contract accepts (`isValidSignature`), in order.
+ContractVerifier = Callable[[Sequence[tuple[str, bytes, bytes]]], list[bool]]
+# A stored signature: (digest, signature or contract data, whether the signer is a contract).
+Stored = tuple[bytes, bytes, bool]
 
 
 class RedisKeys:
@@ -115,9 +128,12 @@ def decode_fields(mapping: Mapping[bytes | str, bytes | str]) -> dict[str, str]:
 class SignatureCollector:
     """Publishes signing requests and assembles the signatures that come back."""
 
-    def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
+    def __init__(
+        self, client: redis.Redis, keys: RedisKeys, *, verify_contracts: ContractVerifier | None = None
+    ) -> None:
         self.redis = client
         self.keys = keys
+        self.verify_contracts = verify_contracts
 
     def request(self, request: SigningRequest) -> str:
         """Publish `request` on its domain's stream; returns the stream entry id."""
@@ -137,28 +153,33 @@ class SignatureCollector:
             )
         return [entry.decode() if isinstance(entry, bytes) else str(entry) for entry in pipe.execute()]
 
-    def add(self, uid: bytes, digest: bytes, entry: SignatureEntry) -> None:
+    def add(self, uid: bytes, digest: bytes, entry: Entry) -> None:
         """Store `entry` (a signature of `digest`) for `uid`, replacing that signer's older one."""
         self.add_many([(uid, digest, entry)])
 
-    def add_many(self, signed: Sequence[tuple[bytes, bytes, SignatureEntry]]) -> None:
+    def add_many(self, signed: Sequence[tuple[bytes, bytes, Entry]]) -> None:
         """`add` for each (uid, digest, entry), in one round trip."""
         if not signed:
             return
         pipe = self.redis.pipeline(transaction=False)
         for uid, digest, entry in signed:
             key = self.keys.signatures(uid)
-            pipe.hset(key, entry.signer.lower(), f"0x{digest.hex()}:0x{entry.signature.hex()}")
+            if isinstance(entry, ContractSignature):
+                value = f"0x{digest.hex()}:0x{entry.data.hex()}:{CONTRACT_MARK}"
+            else:
+                value = f"0x{digest.hex()}:0x{entry.signature.hex()}"
+            pipe.hset(key, entry.signer.lower(), value)
             pipe.expire(key, SIGNATURE_TTL_SECONDS)
         pipe.execute()
 
-    def collected(self, uid: bytes) -> dict[str, tuple[bytes, bytes]]:
-        """Every stored signature of `uid`: signer -> (digest, signature), malformed ones left out."""
+    def collected(self, uid: bytes) -> dict[str, Stored]:
+        """Every stored signature of `uid`: signer -> (digest, signature or data, is a contract),
+        malformed ones left out."""
         return _parse_collected(self.redis.hgetall(self.keys.signatures(uid)))
 
-    def valid_entries(self, uid: bytes, digest: bytes, signer_set: SignerSet) -> list[SignatureEntry]:
+    def valid_entries(self, uid: bytes, digest: bytes, signer_set: SignerSet) -> list[Entry]:
         """The stored signatures of `uid` over `digest` by distinct authorised signers."""
-        return _valid(self.collected(uid), digest, signer_set)
+        return self._valid(self.collected(uid), digest, signer_set)
 
     def assemble(self, uid: bytes, digest: bytes, signer_set: SignerSet) -> bytes | None:
         """The packed `signatures` once `threshold` distinct authorised signers signed `digest`, else None."""
@@ -175,7 +196,7 @@ class SignatureCollector:
             if signer_set.threshold == 0:
                 out.append(None)
                 continue
-            entries = _valid(_parse_collected(raw), digest, signer_set, enough=signer_set.threshold)
+            entries = self._valid(_parse_collected(raw), digest, signer_set, enough=signer_set.threshold)
             out.append(
                 pack_signatures(entries, signer_set.threshold)
                 if len(entries) >= signer_set.threshold
@@ -189,35 +210,50 @@ class SignatureCollector:
         if keys:
             self.redis.delete(*keys)
 
+    def _valid(
+        self, collected: Mapping[str, Stored], digest: bytes, signer_set: SignerSet, enough: int = 0
+    ) -> list[Entry]:
+        """The signatures in `collected` over `digest` by distinct authorised signers: EOA ones
+        recovered, then contract ones accepted by `verify_contracts` while the EOA ones are fewer
+        than `enough` (all of them when `enough` is 0)."""
+        entries: list[Entry] = []
+        contracts: list[tuple[str, bytes, bytes]] = []
+        for signer, (signed_digest, signature, is_contract) in collected.items():
+            if enough and len(entries) >= enough:
+                break
+            if signed_digest != digest or not signer_set.authorised(signer):
+                continue
+            if is_contract:
+                contracts.append((signer, digest, signature))
+                continue
+            recovered = recover_signer(digest, signature)
+            if recovered is not None and recovered.lower() == signer:
+                entries.append(SignatureEntry(recovered, signature))
+        if contracts and self.verify_contracts is not None and (not enough or len(entries) < enough):
+            accepted = self.verify_contracts(contracts)
+            entries += [
+                ContractSignature(signer, data)
+                for (signer, _, data), ok in zip(contracts, accepted, strict=True)
+                if ok
+            ]
+        return entries
 
-def _parse_collected(raw: Mapping[bytes | str, bytes | str]) -> dict[str, tuple[bytes, bytes]]:
-    """A signatures hash as signer -> (digest, signature), malformed values left out."""
-    out: dict[str, tuple[bytes, bytes]] = {}
+
+def _parse_collected(raw: Mapping[bytes | str, bytes | str]) -> dict[str, Stored]:
+    """A signatures hash as signer -> (digest, signature or data, is a contract), malformed values
+    left out."""
+    out: dict[str, Stored] = {}
     for signer, value in decode_fields(raw).items():
-        digest_hex, _, signature_hex = value.partition(":")
+        digest_hex, _, rest = value.partition(":")
+        signature_hex, _, mark = rest.partition(":")
+        if mark not in ("", CONTRACT_MARK):
+            continue
         try:
             out[signer] = (
                 bytes.fromhex(digest_hex.removeprefix("0x")),
                 bytes.fromhex(signature_hex.removeprefix("0x")),
+                mark == CONTRACT_MARK,
             )
         except ValueError:
             continue
     return out
-
-
-def _valid(
-    collected: Mapping[str, tuple[bytes, bytes]], digest: bytes, signer_set: SignerSet, enough: int = 0
-) -> list[SignatureEntry]:
-    """The signatures in `collected` over `digest` by distinct authorised signers (recovered);
-    with `enough`, recovery stops once that many are found (any threshold of them will do)."""
-    entries: list[SignatureEntry] = []
-    for signer, (signed_digest, signature) in collected.items():
-        if enough and len(entries) >= enough:
-            break
-        if signed_digest != digest:
-            continue
-        recovered = recover_signer(digest, signature)
-        if recovered is None or recovered.lower() != signer or not signer_set.authorised(recovered):
-            continue
-        entries.append(SignatureEntry(recovered, signature))
-    return entries

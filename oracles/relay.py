@@ -187,7 +187,9 @@ class Relay:
         self.relayer = relayer
         self.address = Web3.to_checksum_address(relayer.address)
         self.keys = RedisKeys(settings.redis_prefix)
-        self.collector = SignatureCollector(redis_client, self.keys)
+        self.collector = SignatureCollector(
+            redis_client, self.keys, verify_contracts=self.hub.contract_signatures_valid
+        )
         self.nonces = NonceManager(
             redis_client,
             self.keys.relayer_lock(self.chain_id, self.address),

@@ -3,6 +3,12 @@ signs it with its own key and stores the signature for the collector.
 
     python -m oracles.signer --domain EDUCATION --index 0      # one key per process (production)
     python -m oracles.signer --domain EDUCATION --all          # every dev key of the domain
+    python -m oracles.signer --domain EDUCATION --index 2 --as-contract 0xWallet
+
+With ``--as-contract`` the key signs for an ERC-1271 contract signer (a wallet in the hub's
+signer set that accepts its owner's ECDSA signature of the digest): the stored entry names the
+contract and carries the owner's signature as the data the hub passes to
+``isValidSignature(digest, data)``; the relay checks it with the contract before using it.
 
 Each key reads the stream through its own consumer group (``signer:<address>``), so every
 signer sees every request, and a restarted signer first re-reads the requests it had
@@ -25,12 +31,20 @@ from typing import Any
 
 import redis
 from eth_account.signers.local import LocalAccount
+from eth_utils import is_address, to_checksum_address
 
 from azora.exceptions import AzoraError
 from azora.logs import configure_logging
 from azora.manifest import load_manifest
 from oracles.collector import RedisKeys, SignatureCollector, SigningRequest, decode_fields
-from oracles.eip712 import ORACLE_DOMAINS, HubDomain, SignatureEntry, attestation_digest, sign_digest
+from oracles.eip712 import (
+    ORACLE_DOMAINS,
+    ContractSignature,
+    Entry,
+    HubDomain,
+    attestation_digest,
+    sign_digest,
+)
 from oracles.exceptions import InvalidRequestError, OracleError
 from oracles.keys import domain_keystores, load_keystore
 from oracles.schemas import SchemaSpec, known_schemas
@@ -42,8 +56,10 @@ CONSUMER = "signer"
 READ_COUNT = 100
 
 
-def group_name(account: LocalAccount) -> str:
-    """The consumer group of a signer key."""
+def group_name(account: LocalAccount, contract: str | None = None) -> str:
+    """The consumer group of a signer key (signing for `contract` when given)."""
+    if contract is not None:
+        return f"signer:{contract.lower()}:{account.address.lower()}"
     return f"signer:{account.address.lower()}"
 
 
@@ -60,7 +76,9 @@ class SignerService:
         *,
         schemas: Mapping[bytes, SchemaSpec] | None = None,
         block_ms: int = 1_000,
+        contracts: Mapping[str, str] | None = None,
     ) -> None:
+        """`contracts` maps a key's address to the ERC-1271 contract signer it signs for."""
         self.redis = client
         self.keys = keys
         self.domain = domain
@@ -68,6 +86,7 @@ class SignerService:
         self.accounts = accounts
         self.schemas = dict(schemas if schemas is not None else known_schemas())
         self.block_ms = block_ms
+        self.contracts = {k.lower(): to_checksum_address(v) for k, v in (contracts or {}).items()}
         self.collector = SignatureCollector(client, keys)
         self.stream = keys.requests(domain)
 
@@ -99,11 +118,16 @@ class SignerService:
         log.info("attestation signed", extra={"signer": account.address, "uid": "0x" + signed[0].hex()})
         return True
 
-    def sign(
-        self, account: LocalAccount, fields: Mapping[str, str]
-    ) -> tuple[bytes, bytes, SignatureEntry] | None:
-        """(uid, digest, signature) of one request by `account`, not stored yet; None (logged) when
-        the request is refused."""
+    def contract_of(self, account: LocalAccount) -> str | None:
+        """The ERC-1271 contract signer `account` signs for, if any."""
+        return self.contracts.get(account.address.lower())
+
+    def group(self, account: LocalAccount) -> str:
+        return group_name(account, self.contract_of(account))
+
+    def sign(self, account: LocalAccount, fields: Mapping[str, str]) -> tuple[bytes, bytes, Entry] | None:
+        """(uid, digest, signature) of one request by `account` (a contract signature when it signs
+        for a contract), not stored yet; None (logged) when the request is refused."""
         try:
             request = self.check(fields)
         except InvalidRequestError as exc:
@@ -114,13 +138,17 @@ class SignerService:
             return None
         att = request.attestation
         digest = attestation_digest(self.hub, att)
-        return att.uid, digest, sign_digest(account, digest)
+        signature = sign_digest(account, digest)
+        contract = self.contract_of(account)
+        if contract is not None:
+            return att.uid, digest, ContractSignature(contract, signature.signature)
+        return att.uid, digest, signature
 
     def ensure_group(self, account: LocalAccount) -> None:
         """Create the key's consumer group (from the stream's start: requests made before this
         signer first started are signed too; expired ones are refused quickly)."""
         try:
-            self.redis.xgroup_create(self.stream, group_name(account), id="0", mkstream=True)
+            self.redis.xgroup_create(self.stream, self.group(account), id="0", mkstream=True)
         except redis.exceptions.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -129,7 +157,7 @@ class SignerService:
         """Read and handle one page of requests (`cursor` "0": this key's unacknowledged ones): the
         page's signatures are stored in one round trip, then the page is acknowledged."""
         reply: Any = self.redis.xreadgroup(
-            group_name(account), CONSUMER, {self.stream: cursor}, count=READ_COUNT, block=block_ms
+            self.group(account), CONSUMER, {self.stream: cursor}, count=READ_COUNT, block=block_ms
         )
         entries = reply[0][1] if reply else []
         if not entries:
@@ -141,7 +169,7 @@ class SignerService:
                 if entry is not None:
                     signed.append(entry)
         self.collector.add_many(signed)
-        self.redis.xack(self.stream, group_name(account), *[entry_id for entry_id, _ in entries])
+        self.redis.xack(self.stream, self.group(account), *[entry_id for entry_id, _ in entries])
         if signed:
             log.info("attestations signed", extra={"signer": account.address, "count": len(signed)})
         return len(entries)
@@ -195,7 +223,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--index", type=int, action="append", help="Keystore index in <keystores>/<DOMAIN>/ (repeatable)."
     )
     which.add_argument("--all", action="store_true", help="Every keystore of the domain (dev).")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--as-contract",
+        metavar="ADDRESS",
+        help="Sign for this ERC-1271 contract signer (its owner key: exactly one --index).",
+    )
+    args = parser.parse_args(argv)
+    if args.as_contract is not None:
+        if not is_address(args.as_contract):
+            parser.error(f"--as-contract: {args.as_contract!r} is not an address")
+        if args.index is None or len(args.index) != 1:
+            parser.error("--as-contract signs with exactly one key: give one --index")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         hub,
         accounts,
         block_ms=settings.signer_block_ms,
+        contracts={accounts[0].address: args.as_contract} if args.as_contract else None,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -234,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         extra={
             "domain": args.domain,
             "signers": ",".join(a.address for a in accounts),
+            "for_contract": args.as_contract or "",
             "chain_id": hub.chain_id,
         },
     )

@@ -349,10 +349,15 @@ def signer_accounts(oracle_home: Path) -> list[Any]:
 def run_signers(
     oracle_settings: OracleSettings, stack: Stack, signer_accounts: list[Any]
 ) -> Iterator[Callable[..., None]]:
-    """Start in-process signer threads for the given key indexes (default: 0 and 1 = the threshold)."""
+    """Start in-process signer threads for the given key indexes (default: 0 and 1 = the threshold);
+    `contracts` maps a key's address to the ERC-1271 contract signer it signs for."""
     stops: list[tuple[threading.Event, threading.Thread]] = []
 
-    def _run(indexes: tuple[int, ...] = (0, 1), settings: OracleSettings | None = None) -> None:
+    def _run(
+        indexes: tuple[int, ...] = (0, 1),
+        settings: OracleSettings | None = None,
+        contracts: dict[str, str] | None = None,
+    ) -> None:
         settings = settings or oracle_settings
         assert settings.redis_url is not None
         client = redis.Redis.from_url(settings.redis_url)
@@ -363,6 +368,7 @@ def run_signers(
             stack.domain,
             [signer_accounts[i] for i in indexes],
             block_ms=50,
+            contracts=contracts,
         )
         stop = threading.Event()
         thread = threading.Thread(target=service.run, args=(stop,), daemon=True)

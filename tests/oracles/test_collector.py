@@ -181,3 +181,37 @@ def test_signer__restarted__signs_requests_received_but_not_acknowledged(
     assert service.poll(signers[0], "0") == 1  # the restart's recovery pass
     assert client.hexists(keys.signatures(att.uid), signers[0].address.lower())
     assert client.xpending(keys.requests(DOMAIN), group_name(signers[0]))["pending"] == 0
+
+
+def test_assemble__contract_entries__used_only_if_verified_and_only_when_eoas_fall_short(
+    client: redis.Redis, keys: RedisKeys, signers: list[LocalAccount]
+) -> None:
+    from oracles.eip712 import ContractSignature
+
+    wallet = Account.create().address  # stands in for an ERC-1271 signer in the set
+    signer_set = SignerSet(epoch=1, threshold=2, signers=(signers[0].address, signers[1].address, wallet))
+    att = attestation()
+    digest = attestation_digest(HUB, att)
+    asked: list[list[tuple[str, bytes, bytes]]] = []
+
+    def verify(items: list[tuple[str, bytes, bytes]]) -> list[bool]:
+        asked.append(list(items))
+        return [data == b"accept" for _, _, data in items]
+
+    unverified = SignatureCollector(client, keys)
+    verified = SignatureCollector(client, keys, verify_contracts=verify)  # type: ignore[arg-type]
+    verified.add(att.uid, digest, sign_attestation(signers[0], HUB, att))
+    verified.add(att.uid, digest, ContractSignature(wallet, b"refuse"))
+    assert verified.assemble(att.uid, digest, signer_set) is None
+    assert asked == [[(wallet.lower(), digest, b"refuse")]]
+    verified.add(att.uid, digest, ContractSignature(wallet, b"accept"))  # replaces the wallet's entry
+    packed = verified.assemble(att.uid, digest, signer_set)
+    assert packed is not None and packed.endswith(b"accept")  # the contract's data, after the entries
+    wallet_entry = next(e for e in (packed[:65], packed[65:130]) if e[64] == 0)  # v = 0: a contract
+    assert int.from_bytes(wallet_entry[:32], "big") == int(wallet, 16)
+    assert unverified.assemble(att.uid, digest, signer_set) is None  # no verifier: never trusted
+    # Enough EOAs: the contract is not asked at all.
+    asked.clear()
+    verified.add(att.uid, digest, sign_attestation(signers[1], HUB, att))
+    packed = verified.assemble(att.uid, digest, signer_set)
+    assert packed is not None and len(packed) == 130 and asked == []
