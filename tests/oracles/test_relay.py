@@ -204,3 +204,51 @@ def test_relay__lock_held_elsewhere__tick_skips(
     started = time.monotonic()
     assert relay.tick() is not None
     assert time.monotonic() - started < 5
+
+
+def test_relay__two_relayer_keys_in_parallel__every_uid_confirmed_once(
+    stack: Stack,
+    oracle_settings: OracleSettings,
+    run_signers: RunSigners,
+    make_relay: MakeRelay,
+    tmp_path: Any,
+) -> None:
+    """Scaling out: a second worker with its own relayer key (ORACLE_RELAYER_KEYSTORE) ticks at the
+    same time as the first; the per-uid locks and row locks split the work between them."""
+    import threading
+
+    from oracles.keys import anvil_key, create_keystore
+
+    keystore = tmp_path / "relayer-8.json"
+    password = oracle_settings.keystore_password_value()
+    create_keystore(keystore, password, private_key=anvil_key(8), fast_kdf=True)
+    first_settings = oracle_settings.model_copy(update={"batch_size": 4})
+    second_settings = first_settings.model_copy(update={"relayer_keystore": keystore})
+    relays = [make_relay(first_settings), make_relay(second_settings)]
+    assert relays[0].address != relays[1].address
+    uids = [c.uid for c in add_completions(oracle_settings, 24)]
+    run_signers()
+    signed_now(relays[0], uids)
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def _work(relay: Relay) -> None:
+        try:
+            start.wait()
+            run_relay(relay, uids, timeout=60)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=_work, args=(relay,)) for relay in relays]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert errors == []
+    assert_confirmed_once(stack, oracle_settings, uids)
+    carried: dict[str, int] = {}
+    for tx in transactions(oracle_settings):
+        if tx.status == TX_MINED:
+            carried[tx.relayer] = carried.get(tx.relayer, 0) + int(tx.size)
+    assert sum(carried.values()) == len(uids)  # every uid in exactly one mined transaction
+    assert set(carried) <= {relay.address.lower() for relay in relays}
