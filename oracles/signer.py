@@ -5,6 +5,10 @@ signs it with its own key and stores the signature for the collector.
     python -m oracles.signer --domain EDUCATION --all          # every dev key of the domain
     python -m oracles.signer --domain EDUCATION --index 2 --as-contract 0xWallet
 
+An ETHICS signer also reviews each proposal itself (`oracles.ethics.cosign.ReviewCheck`, the
+constitution and evaluator of ``ETHICS_*``, the chain through ``ORACLE_RPC_URL`` / ``RPC_URL``)
+and signs a ProposalReviewed only when its own verdict and reason hash are the requested ones.
+
 With ``--as-contract`` the key signs for an ERC-1271 contract signer (a wallet in the hub's
 signer set that accepts its owner's ECDSA signature of the digest): the stored entry names the
 contract and carries the owner's signature as the data the hub passes to
@@ -26,7 +30,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import redis
@@ -45,7 +49,7 @@ from oracles.eip712 import (
     attestation_digest,
     sign_digest,
 )
-from oracles.exceptions import InvalidRequestError, OracleError
+from oracles.exceptions import InvalidRequestError, OracleError, RpcUnavailableError
 from oracles.keys import domain_keystores, load_keystore
 from oracles.schemas import SchemaSpec, known_schemas
 from oracles.settings import OracleSettings
@@ -77,8 +81,11 @@ class SignerService:
         schemas: Mapping[bytes, SchemaSpec] | None = None,
         block_ms: int = 1_000,
         contracts: Mapping[str, str] | None = None,
+        verify: Callable[[SigningRequest], None] | None = None,
     ) -> None:
-        """`contracts` maps a key's address to the ERC-1271 contract signer it signs for."""
+        """`contracts` maps a key's address to the ERC-1271 contract signer it signs for; `verify`
+        is a further check of each request (raises InvalidRequestError to refuse it, or
+        RpcUnavailableError to leave it unacknowledged and retry)."""
         self.redis = client
         self.keys = keys
         self.domain = domain
@@ -87,6 +94,7 @@ class SignerService:
         self.schemas = dict(schemas if schemas is not None else known_schemas())
         self.block_ms = block_ms
         self.contracts = {k.lower(): to_checksum_address(v) for k, v in (contracts or {}).items()}
+        self.verify = verify
         self.collector = SignatureCollector(client, keys)
         self.stream = keys.requests(domain)
 
@@ -107,6 +115,8 @@ class SignerService:
         if spec is None or spec.domain != self.domain:
             raise InvalidRequestError(f"unknown {self.domain} schema 0x{request.attestation.schema.hex()}")
         spec.validate(request.attestation)
+        if self.verify is not None:
+            self.verify(request)
         return request
 
     def handle(self, account: LocalAccount, fields: Mapping[str, str]) -> bool:
@@ -187,11 +197,12 @@ class SignerService:
                     recovered = True
                 self.poll(account, ">", self.block_ms)
                 delay = 0.5
-            except redis.exceptions.ConnectionError as exc:
+            except (redis.exceptions.ConnectionError, RpcUnavailableError) as exc:
                 log.warning(
-                    "redis unavailable",
+                    "redis or RPC unavailable",
                     extra={"signer": account.address, "error": str(exc), "retry_in": delay},
                 )
+                recovered = False  # the page read when it failed is unacknowledged: read it again
                 stop.wait(delay)
                 delay = min(delay * 2, 30.0)
 
@@ -213,6 +224,22 @@ def hub_domain(settings: OracleSettings) -> HubDomain:
     """The hub this signer signs for: chain id and OracleHub address from the deployment manifest."""
     manifest = load_manifest(settings.manifest_path)
     return HubDomain(chain_id=manifest.chain_id, verifying_contract=manifest.address("OracleHub"))
+
+
+def review_check(settings: OracleSettings) -> Callable[[SigningRequest], None]:
+    """The ETHICS signer's own review of each request (constitution and evaluator of ETHICS_*)."""
+    from oracles.ethics.chain import GovernanceChain
+    from oracles.ethics.constitution import load_constitution
+    from oracles.ethics.cosign import ReviewCheck
+    from oracles.ethics.evaluator import load_evaluator
+    from oracles.ethics.settings import EthicsSettings
+
+    settings.require("rpc_url")
+    assert settings.rpc_url is not None
+    ethics = EthicsSettings()
+    evaluator = load_evaluator(ethics.evaluator, load_constitution(ethics.constitution_path))
+    chain = GovernanceChain(settings.rpc_url, settings.manifest_path, timeout=settings.rpc_timeout_seconds)
+    return ReviewCheck(chain, evaluator)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -253,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         accounts = [load_keystore(paths[i], password) for i in indexes]
         hub = hub_domain(settings)
+        verify = review_check(settings) if args.domain == "ETHICS" else None
     except (OracleError, AzoraError, OSError) as exc:
         log.error("signer cannot start", extra={"error": str(exc)})
         return 1
@@ -265,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         accounts,
         block_ms=settings.signer_block_ms,
         contracts={accounts[0].address: args.as_contract} if args.as_contract else None,
+        verify=verify,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -68,6 +68,7 @@ class GovernanceChain:
         self.chain_id = manifest.chain_id
         self.book = ContractBook.from_manifest(manifest, manifest_path)
         self.governor_address = Web3.to_checksum_address(manifest.address(GOVERNOR))
+        self.deployed_at = manifest.contract(GOVERNOR).block_number
         self.governor: Contract = self.w3.eth.contract(
             address=self.governor_address, abi=load_abi(manifest_path, manifest, GOVERNOR)
         )
@@ -114,6 +115,30 @@ class GovernanceChain:
             and int(log["args"]["proposalId"]) == proposal_id
             for log in created
         )
+
+    def proposals_created(self, from_block: int) -> tuple[list[tuple[dict[str, Any], int]], int]:
+        """The Governor's ProposalCreated from `from_block` to the head: (args in the bus format
+        of `proposal_from_event`, block number) each, and the head block read up to."""
+        with rpc_guard():
+            head = int(self.w3.eth.block_number)
+            if from_block > head:
+                return [], head
+            logs = self.governor.events.ProposalCreated().get_logs(from_block=from_block, to_block=head)
+        out = []
+        for entry in logs:
+            args = entry["args"]
+            bus_args = {
+                "proposalId": int(args["proposalId"]),
+                "proposer": str(args["proposer"]),
+                "targets": [str(t) for t in args["targets"]],
+                "values": [int(v) for v in args["values"]],
+                "calldatas": ["0x" + bytes(c).hex() for c in args["calldatas"]],
+                "description": str(args["description"]),
+                "voteStart": int(args["voteStart"]),
+                "voteEnd": int(args["voteEnd"]),
+            }
+            out.append((bus_args, int(entry["blockNumber"])))
+        return out, head
 
     def review(self, proposal_id: int) -> tuple[int, bytes, bytes]:
         """`proposalReview(id)`: (verdict, reasonHash, uid) in force on chain."""

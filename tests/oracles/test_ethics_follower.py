@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,14 +25,17 @@ from azora.reviews import canonical_reasons
 from indexer.models import EthicsReview
 from indexer.runner import run_indexer
 from indexer.settings import IndexerSettings
-from oracles.collector import RedisKeys, decode_fields
+from oracles.collector import RedisKeys, SigningRequest, decode_fields
+from oracles.eip712 import Attestation
 from oracles.ethics.chain import GovernanceChain
 from oracles.ethics.constitution import load_constitution
+from oracles.ethics.cosign import ReviewCheck
 from oracles.ethics.evaluator import load_evaluator
 from oracles.ethics.follower import EthicsFollower
 from oracles.ethics.proposal import hash_proposal
-from oracles.ethics.schema import DOMAIN, PROPOSAL_REVIEWED
+from oracles.ethics.schema import DOMAIN, PROPOSAL_REVIEWED, encode_proposal_reviewed, review_uid
 from oracles.ethics.settings import EthicsSettings
+from oracles.exceptions import InvalidRequestError
 from oracles.keys import domain_keystores, load_keystore
 from oracles.models import CONFIRMED, FAILED, OracleSubmission
 from oracles.relay import Relay
@@ -183,20 +187,34 @@ def drain(follower: EthicsFollower) -> int:
     return follower.drain()
 
 
-@pytest.fixture
-def ethics_signers(oracle_settings: OracleSettings, stack: Stack) -> Iterator[None]:
-    """ETHICS signers 0 and 1 (the 2-of-3 threshold) signing in threads, as `--domain ETHICS` does."""
+def ethics_keys(stack: Stack) -> list[Any]:
     password = (stack.home / "keystores" / ".password").read_text().strip()
-    keys = [load_keystore(p, password) for p in domain_keystores(stack.home / "keystores", DOMAIN)[:2]]
-    assert oracle_settings.redis_url is not None
-    service = SignerService(
+    return [load_keystore(p, password) for p in domain_keystores(stack.home / "keystores", DOMAIN)]
+
+
+def ethics_signer_service(oracle_settings: OracleSettings, stack: Stack, keys: list[Any]) -> SignerService:
+    """ETHICS signers as `python -m oracles.signer --domain ETHICS` runs them: each request is
+    checked against the signer's own review (`ReviewCheck`) before it is signed."""
+    assert oracle_settings.redis_url is not None and oracle_settings.rpc_url is not None
+    check = ReviewCheck(
+        GovernanceChain(oracle_settings.rpc_url, oracle_settings.manifest_path),
+        load_evaluator(EthicsSettings().evaluator, load_constitution(EthicsSettings().constitution_path)),
+    )
+    return SignerService(
         redis.Redis.from_url(oracle_settings.redis_url),
         RedisKeys(oracle_settings.redis_prefix),
         DOMAIN,
         stack.domain,
         keys,
         block_ms=50,
+        verify=check,
     )
+
+
+@pytest.fixture
+def ethics_signers(oracle_settings: OracleSettings, stack: Stack) -> Iterator[None]:
+    """ETHICS signers 0 and 1 (the 2-of-3 threshold) signing in threads, as `--domain ETHICS` does."""
+    service = ethics_signer_service(oracle_settings, stack, ethics_keys(stack)[:2])
     stop = threading.Event()
     thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
     thread.start()
@@ -282,6 +300,46 @@ def test_follower__signer_set_change__flagged_on_chain(
     assert "replaces the ETHICS oracle signer set with 2 signers" in flags[0]["message"]
     run_relay(make_relay(), [row.uid])
     assert_on_chain(gov, row)
+
+
+def test_ethics_signer__signs_only_the_review_it_reaches_itself(
+    gov: Gov,
+    stack: Stack,
+    make_proposal: Callable[..., int],
+    index: Callable[[], None],
+    make_follower: Callable[..., EthicsFollower],
+    oracle_settings: OracleSettings,
+) -> None:
+    pid = make_proposal([rotation_action(gov)], ROTATION)
+    index()
+    drain(make_follower())
+    (row,) = reviews(oracle_settings)  # the follower's review: flagged
+    reason_hash = bytes.fromhex(row.reason_hash[2:])
+    service = ethics_signer_service(oracle_settings, stack, ethics_keys(stack)[:1])
+    (key,) = service.accounts
+
+    def request(proposal_id: int, verdict: int, hashed: bytes, subject: str | None = None) -> dict[str, str]:
+        att = Attestation(
+            schema=PROPOSAL_REVIEWED,
+            uid=review_uid(stack.manifest.chain_id, gov.governor.address, proposal_id, hashed),
+            subject=subject or gov.governor.address,
+            data=encode_proposal_reviewed(proposal_id, verdict, hashed),
+            deadline=int(time.time()) + 3_600,
+            epoch=1,
+        )
+        return SigningRequest(DOMAIN, stack.domain, att).fields()
+
+    assert service.sign(key, request(pid, 2, reason_hash)) is not None  # its own review
+    refused = [
+        (request(pid, 1, reason_hash), "own review of proposal .* differs: verdict 2"),  # approve a flag
+        (request(pid, 2, keccak(b"other reasons")), "differs"),
+        (request(pid + 1, 2, reason_hash), f"no ProposalCreated of proposal {pid + 1}"),
+        (request(pid, 2, reason_hash, subject=gov.token.address), "not this deployment's Governor"),
+    ]
+    for fields, message in refused:
+        with pytest.raises(InvalidRequestError, match=message):
+            service.check(fields)
+        assert service.sign(key, fields) is None
 
 
 def test_follower__event_redelivered_and_crash_before_ack__submits_nothing_twice(
