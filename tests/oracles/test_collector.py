@@ -215,3 +215,35 @@ def test_assemble__contract_entries__used_only_if_verified_and_only_when_eoas_fa
     verified.add(att.uid, digest, sign_attestation(signers[1], HUB, att))
     packed = verified.assemble(att.uid, digest, signer_set)
     assert packed is not None and len(packed) == 130 and asked == []
+
+
+def test_signer__check_needs_the_rpc_and_it_is_down__request_kept_then_signed(
+    client: redis.Redis,
+    keys: RedisKeys,
+    signers: list[LocalAccount],
+    signer_set: SignerSet,
+    run_service: list[threading.Event],
+) -> None:
+    from oracles.exceptions import RpcUnavailableError
+
+    calls: list[bytes] = []
+
+    def verify(request: SigningRequest) -> None:  # an ETHICS-style check that reads the chain
+        calls.append(request.attestation.uid)
+        if len(calls) <= 2:
+            raise RpcUnavailableError("RPC unavailable: ConnectionError")
+
+    att = attestation()
+    SignatureCollector(client, keys).request(SigningRequest(DOMAIN, HUB, att))
+    start(SignerService(client, keys, DOMAIN, HUB, signers[:1], block_ms=20, verify=verify), run_service)
+    start(SignerService(client, keys, DOMAIN, HUB, signers[1:2], block_ms=20), run_service)
+    wait_assembled(SignatureCollector(client, keys), att, signer_set)
+    assert calls == [att.uid] * 3  # refused twice by the outage, read again, signed on the third
+    deadline = time.monotonic() + 5  # acknowledged right after the signature is stored
+
+    def pending() -> int:
+        return int(client.xpending(keys.requests(DOMAIN), group_name(signers[0]))["pending"])
+
+    while pending() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert pending() == 0
