@@ -97,6 +97,11 @@ _MAX_SEARCH: constant(uint256) = 64
 # @dev History keys: the trace (at most 161 bits) above a 64-bit word index.
 _INDEX_BITS: constant(uint256) = 64
 
+# @dev A head word's lowest count bit (set: an odd checkpoint count), and the
+# shift that turns a head into count // 2.
+_COUNT_ODD: constant(uint256) = 2**128
+_HALF_COUNT_SHIFT: constant(uint256) = 129
+
 # @dev The trace of the total supply: above every address, so it never
 # collides with a delegate's trace.
 _SUPPLY_TRACE: constant(uint256) = 2**160
@@ -221,22 +226,91 @@ def burn_from(owner: address, amount: uint256):
 
 
 @external
+@reentrant
 def delegate(delegatee: address):
     """
     @notice Delegates all of the caller's voting power to `delegatee`
             (the caller itself to vote directly; the zero address to
             withdraw its votes).
+    @dev Outside the re-entrancy lock, as `delegateBySig`: the token makes
+         no external call (its only call is to the ecrecover precompile),
+         so no other code can run while it executes, and the lock would
+         only cost ~330 gas. The body is `_delegate(msg.sender, delegatee)`
+         with `_move_voting_power` and `_push` written out: the internal
+         calls would cost a delegation up to ~520 gas. Keep them in step.
     @param delegatee The new delegate.
     """
-    self._delegate(msg.sender, delegatee)
+    word: uint256 = self._accounts[msg.sender]
+    previous: address = convert(word >> _DELEGATE_SHIFT, address)
+    balance: uint256 = word & _BALANCE_MASK
+    self._accounts[msg.sender] = (convert(delegatee, uint256) << _DELEGATE_SHIFT) | balance
+    log DelegateChanged(delegator=msg.sender, fromDelegate=previous, toDelegate=delegatee)
+    # Zero when previous == delegatee or balance == 0: no votes to move. The
+    # product is below 2**160 * 2**90, so it cannot wrap to zero.
+    if unsafe_mul(convert(previous, uint256) ^ convert(delegatee, uint256), balance) == 0:
+        return
+    # Checked once for both traces: out of range, no checkpoint can be in the
+    # current block, so `_push` would reach its own check for either trace.
+    assert block.number <= _MAX_BLOCK, "token: block number out of range"
+    if previous != empty(address):
+        head: uint256 = self._heads[convert(previous, uint256)]
+        old: uint256 = head & _VALUE_MASK
+        # As balance > 0, this also shows that the trace has a checkpoint
+        # (head != 0): no first-checkpoint case below.
+        assert old >= balance
+        new: uint256 = unsafe_sub(old, balance)
+        if (head & _ENTRY_MASK) >> _VALUE_BITS == block.number:
+            self._heads[convert(previous, uint256)] = (head & ~_VALUE_MASK) | new
+        else:
+            if head & _COUNT_ODD == 0:
+                key: uint256 = unsafe_sub(
+                    (convert(previous, uint256) << _INDEX_BITS) | (head >> _HALF_COUNT_SHIFT), 1
+                )
+                self._history[key] = self._history[key] | (head << _ENTRY_BITS)
+            else:
+                self._history[(convert(previous, uint256) << _INDEX_BITS) | (head >> _HALF_COUNT_SHIFT)] = (
+                    head & _ENTRY_MASK
+                )
+            self._heads[convert(previous, uint256)] = (
+                unsafe_add(head | _ENTRY_MASK, 1) | (block.number << _VALUE_BITS) | new
+            )
+        log DelegateVotesChanged(delegate=previous, previousVotes=old, newVotes=new)
+    if delegatee != empty(address):
+        head: uint256 = self._heads[convert(delegatee, uint256)]
+        old: uint256 = head & _VALUE_MASK
+        # At most the total supply, which the cap keeps below 2**90.
+        new: uint256 = unsafe_add(old, balance)
+        if head == 0:
+            self._heads[convert(delegatee, uint256)] = (
+                _COUNT_ODD | (block.number << _VALUE_BITS) | new
+            )
+        elif (head & _ENTRY_MASK) >> _VALUE_BITS == block.number:
+            self._heads[convert(delegatee, uint256)] = (head & ~_VALUE_MASK) | new
+        else:
+            if head & _COUNT_ODD == 0:
+                key: uint256 = unsafe_sub(
+                    (convert(delegatee, uint256) << _INDEX_BITS) | (head >> _HALF_COUNT_SHIFT), 1
+                )
+                self._history[key] = self._history[key] | (head << _ENTRY_BITS)
+            else:
+                self._history[(convert(delegatee, uint256) << _INDEX_BITS) | (head >> _HALF_COUNT_SHIFT)] = (
+                    head & _ENTRY_MASK
+                )
+            self._heads[convert(delegatee, uint256)] = (
+                unsafe_add(head | _ENTRY_MASK, 1) | (block.number << _VALUE_BITS) | new
+            )
+        log DelegateVotesChanged(delegate=delegatee, previousVotes=old, newVotes=new)
 
 
 @external
+@reentrant
 def delegateBySig(delegatee: address, nonce: uint256, expiry: uint256, v: uint8, r: bytes32, s: bytes32):
     """
     @notice Delegates on behalf of the signer of an EIP-712 `Delegation`,
             so that a relayer can pay the gas. The nonce is shared with
             `permit`; high-s signatures are refused.
+    @dev Outside the re-entrancy lock, as `delegate`: its only call is to
+         the ecrecover precompile, which runs no contract code.
     @param delegatee The new delegate.
     @param nonce The signer's current nonce.
     @param expiry The last block timestamp at which the signature is valid.
@@ -427,7 +501,8 @@ def _burn(owner: address, amount: uint256):
 @internal
 def _delegate(account: address, delegatee: address):
     """
-    @dev Changes `account`'s delegate and moves its whole balance of votes.
+    @dev Changes `account`'s delegate and moves its whole balance of votes
+         (for `delegateBySig`; `delegate` writes this out).
     @param account The delegator.
     @param delegatee The new delegate.
     """
@@ -454,7 +529,8 @@ def _delegate_of(word: uint256) -> address:
 def _move_voting_power(src: address, dst: address, amount: uint256):
     """
     @dev Moves `amount` votes from delegate `src` to delegate `dst`
-         (the zero address stands for "no delegate").
+         (the zero address stands for "no delegate"). `delegate` writes
+         this out: keep them in step.
     @param src The delegate losing votes.
     @param dst The delegate gaining votes.
     @param amount The votes moved, in wei.
@@ -476,34 +552,40 @@ def _push(trace: uint256, amount: uint256, increase: bool) -> uint256:
          block of the latest checkpoint rewrites the head only; otherwise
          the latest checkpoint moves to the history (into the free half of
          a word already in use, or a new word) and the head takes the new
-         one and count + 1.
+         one and count + 1. `delegate` writes this out: keep them in step.
     @param trace The trace: an account's votes or _SUPPLY_TRACE.
     @param amount The change, in wei.
     @param increase True to add, False to subtract.
     @return uint256 The value before the change.
     """
+    # Out of range, no checkpoint can be in the current block: a new one
+    # would follow, so checking first changes no outcome.
+    assert block.number <= _MAX_BLOCK, "token: block number out of range"
     head: uint256 = self._heads[trace]
-    n: uint256 = head >> _ENTRY_BITS
-    latest: uint256 = head & _ENTRY_MASK
-    old: uint256 = latest & _VALUE_MASK
+    old: uint256 = head & _VALUE_MASK
     new: uint256 = 0
     if increase:
         # At most the total supply, which the cap keeps below 2**90.
-        new = old + amount
+        new = unsafe_add(old, amount)
     else:
-        new = old - amount
-    if n != 0 and (latest >> _VALUE_BITS) == block.number:
+        assert old >= amount
+        new = unsafe_sub(old, amount)
+    if head == 0:
+        # No checkpoint yet (a head is 0 exactly then): the first one.
+        self._heads[trace] = _COUNT_ODD | (block.number << _VALUE_BITS) | new
+    elif (head & _ENTRY_MASK) >> _VALUE_BITS == block.number:
         self._heads[trace] = (head & ~_VALUE_MASK) | new
-        return old
-    assert block.number <= _MAX_BLOCK, "token: block number out of range"
-    if n != 0:
-        i: uint256 = unsafe_sub(n, 1)
-        key: uint256 = (trace << _INDEX_BITS) | (i >> 1)
-        if i & 1 == 0:
-            self._history[key] = latest
+    else:
+        # With n = head >> 128 checkpoints, the latest becomes history entry
+        # n - 1, in word (n - 1) // 2: the high half of word n // 2 - 1 if n
+        # is even, the low half of a new word n // 2 if n is odd.
+        if head & _COUNT_ODD == 0:
+            key: uint256 = unsafe_sub((trace << _INDEX_BITS) | (head >> _HALF_COUNT_SHIFT), 1)
+            self._history[key] = self._history[key] | (head << _ENTRY_BITS)
         else:
-            self._history[key] = self._history[key] | (latest << _ENTRY_BITS)
-    self._heads[trace] = (unsafe_add(n, 1) << _ENTRY_BITS) | (block.number << _VALUE_BITS) | new
+            self._history[(trace << _INDEX_BITS) | (head >> _HALF_COUNT_SHIFT)] = head & _ENTRY_MASK
+        # (head | _ENTRY_MASK) + 1 is count + 1 above bit 128, zero below.
+        self._heads[trace] = unsafe_add(head | _ENTRY_MASK, 1) | (block.number << _VALUE_BITS) | new
     return old
 
 
