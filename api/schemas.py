@@ -616,6 +616,22 @@ class RawTransactionRelayedOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
+class RelayedTransactionOut(BaseModel):
+    """A transaction the API relayer sent, found by any of its hashes: a stuck one is re-sent with
+    the same nonce and higher fees under a new hash, and at most one of them is mined."""
+
+    chain_id: int
+    tx_hash: Hex32 = Field(description="The hash asked for.")
+    relayer: ChecksumAddress
+    nonce: int
+    to: ChecksumAddress
+    status: Literal["pending", "mined"]
+    hashes: list[Hex32] = Field(description="Every broadcast of this nonce, oldest first.")
+    mined_tx_hash: Hex32 | None = Field(description="The broadcast that was mined.")
+    block_number: int | None
+    receipt_status: int | None = Field(description="1 if the mined call succeeded, 0 if it reverted.")
+
+
 # --- governance (AzoraGovernor + AzoraTimelock) -----------------------------------------------------
 
 ProposalState = Literal[

@@ -122,6 +122,19 @@ class ApiSettings(BaseSettings):
     relay_redis_prefix: str = Field(
         default="azora:api:relay:", description="Redis prefix of the relayer lock, nonce and address limits."
     )
+    relay_replace_after_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A relayer transaction still pending this long is replaced (same nonce, fees +12.5%).",
+    )
+    relay_replace_check_seconds: float = Field(
+        default=15.0, ge=0, description="How often the API looks for stuck relayer transactions (0: never)."
+    )
+    relay_sent_ttl_seconds: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="How long a relayed transaction's record (for GET /v1/relay/transactions) is kept.",
+    )
     relay_simulate_raw_transactions: bool = Field(
         default=True, description="eth_call a raw transaction before broadcasting it (a revert is a 422)."
     )

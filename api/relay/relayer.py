@@ -11,19 +11,28 @@ Fees are EIP-1559: the tip is the median `relay_priority_fee_percentile` reward 
 `relay_fee_history_blocks` blocks (at least `relay_min_priority_fee_wei`), the cap twice the next
 base fee plus the tip (includable through six full blocks), both bounded by
 `relay_max_fee_per_gas_wei`. The gas limit is the node's estimate plus `relay_gas_margin_percent`,
-never above `relay_max_gas`. Relayed transactions are not replaced when fees rise: the caller
-follows its `tx_hash` and signs again if it is not mined.
+never above `relay_max_gas`.
+
+**Stuck transactions.** Every transaction sent is recorded (nonce, call, gas, fees, every hash
+it was broadcast under) in Redis, or in memory without it, for `relay_sent_ttl_seconds`.
+`replace_stuck`, run every `relay_replace_check_seconds` by the API, re-sends any that is still
+unmined after `relay_replace_after_seconds` with the same nonce and call and both fees raised by
+12.5% (rounded up, at least the current suggestion, never above the cap): an underpriced
+transaction would otherwise hold every later one of the relayer. `GET
+/v1/relay/transactions/{hash}` follows a transaction by any of its hashes to the one mined.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import statistics
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import HexStr
@@ -57,6 +66,47 @@ class SentTransaction:
     fees: Fees
 
 
+# Replacement fees: × 9/8 (+12.5%, above the 10% most nodes require), rounded up.
+BUMP_NUMERATOR, BUMP_DENOMINATOR = 9, 8
+
+
+@dataclass
+class SentRecord:
+    """A relayer transaction as sent: its nonce and call, and every broadcast of it (oldest first)."""
+
+    nonce: int
+    to: str
+    data: str  # 0x hex
+    gas: int
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+    hashes: list[str]
+    sent_at: float  # wall-clock time of the latest broadcast
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> SentRecord:
+        return cls(**json.loads(raw))
+
+
+def bumped_fees(record: SentRecord, suggested: Fees | None, cap: int) -> Fees | None:
+    """The fees of `record`'s replacement: both raised by 12.5% (rounded up), at least `suggested`,
+    within `cap`; None when the cap leaves no room for the 10% raise nodes require."""
+
+    def _raise(fee: int) -> int:
+        return -(-fee * BUMP_NUMERATOR // BUMP_DENOMINATOR)
+
+    tip = max(_raise(record.max_priority_fee_per_gas), suggested.max_priority_fee_per_gas if suggested else 0)
+    max_fee = max(_raise(record.max_fee_per_gas), suggested.max_fee_per_gas if suggested else 0, tip)
+    max_fee = min(max_fee, cap)
+    tip = min(tip, max_fee)
+    if max_fee * 10 < record.max_fee_per_gas * 11 or tip * 10 < record.max_priority_fee_per_gas * 11:
+        return None
+    return Fees(max_fee_per_gas=max_fee, max_priority_fee_per_gas=tip)
+
+
 class Relayer:
     """Sends transactions from `account` on `chain_id`."""
 
@@ -77,6 +127,8 @@ class Relayer:
         base = f"{settings.relay_redis_prefix}relayer:{{{chain_id}:{self.address.lower()}}}:"
         self.lock_key = base + "lock"
         self.nonce_key = base + "next-nonce"
+        self.sent_key = base + "sent"
+        self._sent: dict[int, SentRecord] = {}  # without Redis (or while it is down)
         self._lock = asyncio.Lock()
         self._memory: tuple[int, float] | None = None  # (next nonce, monotonic time it was set)
         self._last_redis_warning = 0.0
@@ -128,21 +180,7 @@ class Relayer:
         async with self._locked():
             for attempt in (1, 2):
                 nonce = await self._next_nonce()
-                signed = self.account.sign_transaction(
-                    {
-                        "type": 2,
-                        "chainId": self.chain_id,
-                        "nonce": nonce,
-                        "to": HexStr(to),
-                        "value": 0,
-                        "data": data,
-                        "gas": gas,
-                        "maxFeePerGas": fees.max_fee_per_gas,
-                        "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
-                    }
-                )
-                raw = bytes(signed.raw_transaction)
-                tx_hash = "0x" + keccak(raw).hex()
+                raw, tx_hash = self._sign(nonce, to, data, gas, fees)
                 try:
                     await self.chain.request("eth_sendRawTransaction", ["0x" + raw.hex()])
                 except RpcCallError as exc:
@@ -164,8 +202,138 @@ class Relayer:
                             f"the node refused the relayer's transaction: {exc}", headers={"Retry-After": "5"}
                         ) from exc
                 await self._remember(nonce + 1)
+                await self._store(
+                    SentRecord(
+                        nonce=nonce,
+                        to=to,
+                        data="0x" + data.hex(),
+                        gas=gas,
+                        max_fee_per_gas=fees.max_fee_per_gas,
+                        max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
+                        hashes=[tx_hash],
+                        sent_at=time.time(),
+                    )
+                )
                 return SentTransaction(tx_hash=tx_hash, nonce=nonce, gas=gas, fees=fees)
         raise RelayUnavailableError("the relayer's nonce kept moving; retry", headers={"Retry-After": "1"})
+
+    def _sign(self, nonce: int, to: str, data: bytes, gas: int, fees: Fees) -> tuple[bytes, str]:
+        """The signed EIP-1559 transaction and its hash."""
+        signed = self.account.sign_transaction(
+            {
+                "type": 2,
+                "chainId": self.chain_id,
+                "nonce": nonce,
+                "to": HexStr(to),
+                "value": 0,
+                "data": data,
+                "gas": gas,
+                "maxFeePerGas": fees.max_fee_per_gas,
+                "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
+            }
+        )
+        raw = bytes(signed.raw_transaction)
+        return raw, "0x" + keccak(raw).hex()
+
+    # --- stuck transactions ----------------------------------------------------------------------
+
+    async def replace_stuck(self) -> list[SentTransaction]:
+        """Re-send every recorded transaction still unmined after `relay_replace_after_seconds`
+        (same nonce and call, fees +12.5%); returns the replacements broadcast. Records of mined
+        nonces older than `relay_sent_ttl_seconds` are dropped."""
+        records = await self._records()
+        if not records:
+            return []
+        mined = int(await self.chain.read("eth_getTransactionCount", [self.address, "latest"]), 16)
+        now = time.time()
+        ttl = self.settings.relay_sent_ttl_seconds
+        await self._drop([r.nonce for r in records if r.nonce < mined and now - r.sent_at > ttl])
+        after = self.settings.relay_replace_after_seconds
+        stuck = sorted(
+            (r for r in records if r.nonce >= mined and now - r.sent_at >= after), key=lambda r: r.nonce
+        )
+        if not stuck:
+            return []
+        try:
+            suggested: Fees | None = await self.suggest_fees()
+        except RelayUnavailableError:
+            suggested = None  # the base fee is above the cap: raise within the cap anyway
+        out: list[SentTransaction] = []
+        async with self._locked():
+            for record in stuck:
+                sent = await self._replace(record, suggested)
+                if sent is not None:
+                    out.append(sent)
+        return out
+
+    async def _replace(self, record: SentRecord, suggested: Fees | None) -> SentTransaction | None:
+        fees = bumped_fees(record, suggested, self.settings.relay_max_fee_per_gas_wei)
+        if fees is None:
+            log.warning(
+                "a relayer transaction is stuck at the fee cap (API_RELAY_MAX_FEE_PER_GAS_WEI)",
+                extra={"nonce": record.nonce, "tx_hash": record.hashes[-1]},
+            )
+            return None
+        raw, tx_hash = self._sign(record.nonce, record.to, bytes.fromhex(record.data[2:]), record.gas, fees)
+        try:
+            await self.chain.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+        except RpcCallError as exc:
+            message = str(exc).lower()
+            if "nonce too low" in message:
+                return None  # mined meanwhile: nothing to replace
+            if "already known" not in message and "already imported" not in message:
+                log.warning(
+                    "the node refused a replacement", extra={"nonce": record.nonce, "error": str(exc)}
+                )
+                return None
+        record.hashes.append(tx_hash)
+        record.max_fee_per_gas = fees.max_fee_per_gas
+        record.max_priority_fee_per_gas = fees.max_priority_fee_per_gas
+        record.sent_at = time.time()
+        await self._store(record)
+        log.info(
+            "stuck relayer transaction replaced",
+            extra={"nonce": record.nonce, "replaced": record.hashes[-2], "tx_hash": tx_hash},
+        )
+        return SentTransaction(tx_hash=tx_hash, nonce=record.nonce, gas=record.gas, fees=fees)
+
+    async def lookup(self, tx_hash: str) -> SentRecord | None:
+        """The recorded transaction one of whose broadcasts is `tx_hash` (lowercase 0x hex)."""
+        for record in await self._records():
+            if tx_hash in record.hashes:
+                return record
+        return None
+
+    async def _records(self) -> list[SentRecord]:
+        records = dict(self._sent)
+        if self.redis is not None:
+            try:
+                stored: Any = await self.redis.hgetall(self.sent_key)
+            except RedisError as exc:
+                self._warn_redis(exc)
+            else:
+                for raw in stored.values():
+                    record = SentRecord.from_json(raw)
+                    records[record.nonce] = record
+        return list(records.values())
+
+    async def _store(self, record: SentRecord) -> None:
+        self._sent[record.nonce] = record
+        if self.redis is not None:
+            try:
+                await self.redis.hset(self.sent_key, str(record.nonce), record.to_json())
+                await self.redis.expire(self.sent_key, int(self.settings.relay_sent_ttl_seconds))
+            except RedisError as exc:
+                self._warn_redis(exc)
+
+    async def _drop(self, nonces: list[int]) -> None:
+        for nonce in nonces:
+            self._sent.pop(nonce, None)
+        if nonces and self.redis is not None:
+            try:
+                await self.redis.hdel(self.sent_key, *[str(n) for n in nonces])
+            except RedisError as exc:
+                self._warn_redis(exc)
 
     @asynccontextmanager
     async def _locked(self) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import anyio.to_thread
 from eth_utils import to_checksum_address
@@ -56,6 +57,7 @@ from api.schemas import (
     DelegationRelayedOut,
     RawTransactionIn,
     RawTransactionRelayedOut,
+    RelayedTransactionOut,
     VoteIn,
     VoteRelayedOut,
 )
@@ -114,6 +116,36 @@ class RelayService:
                     self._relayer = Relayer(account, self.chain, self.chain_id, self.settings, self.redis)
                     log.info("API relayer loaded", extra={"relayer": self._relayer.address})
         return self._relayer
+
+    @property
+    def loaded_relayer(self) -> Relayer | None:
+        """The relayer if a relay has used it already (it has sent nothing otherwise)."""
+        return self._relayer
+
+    async def relayed_transaction(self, tx_hash: str) -> RelayedTransactionOut | None:
+        """The relayer's transaction one of whose broadcasts is `tx_hash`, with which one was mined."""
+        relayer = await self.relayer()
+        record = await relayer.lookup(tx_hash)
+        if record is None:
+            return None
+        mined: dict[str, Any] | None = None
+        for candidate in reversed(record.hashes):
+            receipt = await self.chain.read("eth_getTransactionReceipt", [candidate])
+            if receipt:
+                mined = receipt
+                break
+        return RelayedTransactionOut(
+            chain_id=self.chain_id,
+            tx_hash=tx_hash,
+            relayer=relayer.address,
+            nonce=record.nonce,
+            to=record.to,
+            status="mined" if mined else "pending",
+            hashes=record.hashes,
+            mined_tx_hash=str(mined["transactionHash"]) if mined else None,
+            block_number=int(mined["blockNumber"], 16) if mined else None,
+            receipt_status=int(mined["status"], 16) if mined else None,
+        )
 
     async def limit(self, address: str) -> None:
         """Count one relay of `address`; 429 with Retry-After over the per-address limit."""
