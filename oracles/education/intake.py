@@ -311,15 +311,16 @@ class IntakeService:
         """Store the completion (queued); returns (record, True), or (the existing record, False)
         for a duplicate (same platform and completion id, or same learner and course)."""
         async with self.sessions() as session:
-            if (existing := await self._existing(session, platform, payload)) is not None:
-                return existing, False
+            # Inserted straight away: the unique keys (the uid, derived from platform and completion
+            # id; learner + course) refuse a duplicate, which is then read back. A new completion,
+            # the common case, costs no look-up first.
             submission, completion = self._rows(platform, payload)
             try:
                 session.add(submission)
                 await session.flush()
                 session.add(completion)
                 await session.commit()
-            except IntegrityError:  # a concurrent duplicate won the race
+            except IntegrityError:  # a duplicate: stored earlier, or by a concurrent request
                 await session.rollback()
                 if (existing := await self._existing(session, platform, payload)) is not None:
                     return existing, False
