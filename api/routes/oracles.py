@@ -34,7 +34,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, Response
@@ -166,6 +166,8 @@ UidPath = Annotated[
     AfterValidator(_lower),
 ]
 
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
 SubmissionStatus = Literal["queued", "signed", "sent", "confirmed", "failed", "deferred"]
 
 
@@ -233,10 +235,10 @@ class CompletionOut(SubmissionProgressOut):
         )
 
 
-def parse_completion(body: bytes) -> CompletionIn:
-    """The validated body, or a 422 problem listing each invalid field."""
+def parse_body(model: type[BodyT], body: bytes) -> BodyT:
+    """The body validated as `model`, or a 422 problem listing each invalid field."""
     try:
-        return CompletionIn.model_validate_json(body)
+        return model.model_validate_json(body)
     except ValidationError as exc:
         raise RequestValidationError(_located(exc, "body")) from exc
 
@@ -296,7 +298,7 @@ async def create_education_completion(
     """Store a completion (status `queued`) and hand it to the submitter. 202 with its `id`;
     409 if it was already reported (the problem carries the existing one); 422 for an invalid
     body or a score below 70."""
-    payload = parse_completion(await request.body())
+    payload = parse_body(CompletionIn, await request.body())
     if payload.score < PASSING_SCORE:
         raise ScoreBelowPassingError(
             f"score {payload.score} is below the passing score {PASSING_SCORE}: no reward or credential "
@@ -487,14 +489,6 @@ class RevocationOut(SubmissionProgressOut):
         )
 
 
-def parse_revocation(body: bytes) -> RevocationIn:
-    """The validated body, or a 422 problem listing each invalid field."""
-    try:
-        return RevocationIn.model_validate_json(body)
-    except ValidationError as exc:
-        raise RequestValidationError(_located(exc, "body")) from exc
-
-
 @router.post(
     "/education/completions/{completion_id}/revocation",
     status_code=202,
@@ -514,7 +508,7 @@ async def revoke_education_credential(
     submitter; the learner's credential is burned when it is `confirmed`. 404 when this platform
     reported no such completion; 409 when the completion is not confirmed yet (nothing on chain
     to revoke) or its revocation was already asked for (the problem carries that one)."""
-    payload = parse_revocation(await request.body())
+    payload = parse_body(RevocationIn, await request.body())
     location = f"{router.prefix}/education/completions/{completion_id}/revocation"
     try:
         record, created = await intake.revoke(platform, completion_id, payload)
