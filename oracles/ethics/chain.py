@@ -17,6 +17,7 @@ from web3.exceptions import TransactionNotFound
 from web3.logs import DISCARD
 
 from azora.manifest import load_abi, load_manifest
+from indexer.decoders import governor as governor_decoder
 from oracles.chain import make_web3, rpc_guard
 from oracles.ethics.proposal import ContractBook
 from oracles.exceptions import OracleConfigError
@@ -72,6 +73,8 @@ class GovernanceChain:
         self.governor: Contract = self.w3.eth.contract(
             address=self.governor_address, abi=load_abi(manifest_path, manifest, GOVERNOR)
         )
+        decoder = governor_decoder.build(self.governor.abi)
+        self._proposal_created = decoder.plans[decoder.topic0("ProposalCreated")]
         self.timelock: Contract | None = None
         if TIMELOCK in manifest.contracts:
             self.timelock = self.w3.eth.contract(
@@ -117,27 +120,27 @@ class GovernanceChain:
         )
 
     def proposals_created(self, from_block: int) -> tuple[list[tuple[dict[str, Any], int]], int]:
-        """The Governor's ProposalCreated from `from_block` to the head: (args in the bus format
-        of `proposal_from_event`, block number) each, and the head block read up to."""
+        """The Governor's ProposalCreated from `from_block` to the head: (args, block number) each,
+        and the head block read up to. The args are decoded by the indexer's Governor decoder, the
+        one behind the bus messages the follower reviews (a description that is not valid UTF-8
+        decodes the same way there and here)."""
+        plan = self._proposal_created
         with rpc_guard():
             head = int(self.w3.eth.block_number)
             if from_block > head:
                 return [], head
-            logs = self.governor.events.ProposalCreated().get_logs(from_block=from_block, to_block=head)
+            logs = self.w3.eth.get_logs(
+                {
+                    "address": self.governor_address,
+                    "topics": [plan.topic0],
+                    "fromBlock": from_block,
+                    "toBlock": head,
+                }
+            )
         out = []
         for entry in logs:
-            args = entry["args"]
-            bus_args = {
-                "proposalId": int(args["proposalId"]),
-                "proposer": str(args["proposer"]),
-                "targets": [str(t) for t in args["targets"]],
-                "values": [int(v) for v in args["values"]],
-                "calldatas": ["0x" + bytes(c).hex() for c in args["calldatas"]],
-                "description": str(args["description"]),
-                "voteStart": int(args["voteStart"]),
-                "voteEnd": int(args["voteEnd"]),
-            }
-            out.append((bus_args, int(entry["blockNumber"])))
+            topics = ["0x" + bytes(topic).hex() for topic in entry["topics"]]
+            out.append((plan.decode(topics, "0x" + bytes(entry["data"]).hex()), int(entry["blockNumber"])))
         return out, head
 
     def review(self, proposal_id: int) -> tuple[int, bytes, bytes]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import redis
+from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_utils import keccak
 from sqlalchemy import select
@@ -302,6 +303,21 @@ def test_follower__signer_set_change__flagged_on_chain(
     assert_on_chain(gov, row)
 
 
+def review_request(
+    stack: Stack, gov: Gov, proposal_id: int, verdict: int, hashed: bytes, subject: str | None = None
+) -> dict[str, str]:
+    """The signing request of a ProposalReviewed (as the relay publishes it)."""
+    att = Attestation(
+        schema=PROPOSAL_REVIEWED,
+        uid=review_uid(stack.manifest.chain_id, gov.governor.address, proposal_id, hashed),
+        subject=subject or gov.governor.address,
+        data=encode_proposal_reviewed(proposal_id, verdict, hashed),
+        deadline=int(time.time()) + 3_600,
+        epoch=1,
+    )
+    return SigningRequest(DOMAIN, stack.domain, att).fields()
+
+
 def test_ethics_signer__signs_only_the_review_it_reaches_itself(
     gov: Gov,
     stack: Stack,
@@ -319,15 +335,7 @@ def test_ethics_signer__signs_only_the_review_it_reaches_itself(
     (key,) = service.accounts
 
     def request(proposal_id: int, verdict: int, hashed: bytes, subject: str | None = None) -> dict[str, str]:
-        att = Attestation(
-            schema=PROPOSAL_REVIEWED,
-            uid=review_uid(stack.manifest.chain_id, gov.governor.address, proposal_id, hashed),
-            subject=subject or gov.governor.address,
-            data=encode_proposal_reviewed(proposal_id, verdict, hashed),
-            deadline=int(time.time()) + 3_600,
-            epoch=1,
-        )
-        return SigningRequest(DOMAIN, stack.domain, att).fields()
+        return review_request(stack, gov, proposal_id, verdict, hashed, subject)
 
     assert service.sign(key, request(pid, 2, reason_hash)) is not None  # its own review
     refused = [
@@ -340,6 +348,39 @@ def test_ethics_signer__signs_only_the_review_it_reaches_itself(
         with pytest.raises(InvalidRequestError, match=message):
             service.check(fields)
         assert service.sign(key, fields) is None
+
+
+def test_ethics_signer__a_proposal_not_utf8_on_chain__other_reviews_still_signed(
+    gov: Gov,
+    stack: Stack,
+    proposer: Any,
+    recipient: Any,
+    chain: Any,
+    make_proposal: Callable[..., int],
+    index: Callable[[], None],
+    make_follower: Callable[..., EthicsFollower],
+    oracle_settings: OracleSettings,
+) -> None:
+    # A string is ABI-encoded as its bytes: the Governor takes a description that is not UTF-8.
+    # The follower leaves that proposal unreviewed; the signers must still read the Governor's
+    # ProposalCreated logs past it to check the reviews of the others.
+    target, value, data = grant_action(gov, recipient)
+    calldata = keccak(text="propose(address[],uint256[],bytes[],string)")[:4] + abi_encode(
+        ["address[]", "uint256[]", "bytes[]", "bytes"],
+        [[target.address], [value], [data], GRANT.encode() + b" \xff\xfe"],
+    )
+    chain.provider.web3.eth.send_transaction(
+        {"from": proposer.address, "to": gov.governor.address, "data": "0x" + calldata.hex()}
+    )
+    pid = make_proposal([rotation_action(gov)], ROTATION)
+    index()
+    drain(make_follower())
+    (row,) = reviews(oracle_settings)
+    assert int(row.proposal_id) == pid
+    service = ethics_signer_service(oracle_settings, stack, ethics_keys(stack)[:1])
+    (key,) = service.accounts
+    fields = review_request(stack, gov, pid, row.verdict, bytes.fromhex(row.reason_hash[2:]))
+    assert service.sign(key, fields) is not None
 
 
 def test_follower__event_redelivered_and_crash_before_ack__submits_nothing_twice(
