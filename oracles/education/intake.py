@@ -489,9 +489,8 @@ class IntakeService:
                     return existing, False
                 raise
             log.info("revocation stored", extra={"uid": submission.uid, "completion": completion})
-        stored = await self.read_revocation(completion)
-        assert stored is not None
-        return stored, True
+            # The INSERTs returned the server defaults (created_at, updated_at): no read back.
+            return self._revocation_record(revocation, submission, reported), True
 
     def _revocation_query(self) -> Any:
         return (
@@ -513,9 +512,12 @@ class IntakeService:
             EducationRevocation.chain_id == self.chain_id, EducationRevocation.completion_uid == completion
         )
         row = (await session.execute(query)).first()
-        if row is None:
-            return None
-        revocation, submission, reported = row
+        return None if row is None else self._revocation_record(row[0], row[1], row[2])
+
+    @staticmethod
+    def _revocation_record(
+        revocation: EducationRevocation, submission: OracleSubmission, reported: EducationCompletion
+    ) -> RevocationRecord:
         return RevocationRecord(
             uid=submission.uid,
             chain_id=submission.chain_id,
