@@ -128,7 +128,7 @@ class Relayer:
         self.lock_key = base + "lock"
         self.nonce_key = base + "next-nonce"
         self.sent_key = base + "sent"
-        self._sent: dict[int, SentRecord] = {}  # without Redis (or while it is down)
+        self._sent: dict[int, SentRecord] = {}  # only without Redis (or while it is down)
         self._lock = asyncio.Lock()
         self._memory: tuple[int, float] | None = None  # (next nonce, monotonic time it was set)
         self._last_redis_warning = 0.0
@@ -318,13 +318,18 @@ class Relayer:
         return list(records.values())
 
     async def _store(self, record: SentRecord) -> None:
-        self._sent[record.nonce] = record
+        """Record `record` in Redis; in this process's memory only without Redis (or while it is
+        down), so the records are not kept twice and memory does not grow with every relay."""
         if self.redis is not None:
             try:
                 await self.redis.hset(self.sent_key, str(record.nonce), record.to_json())
                 await self.redis.expire(self.sent_key, int(self.settings.relay_sent_ttl_seconds))
             except RedisError as exc:
                 self._warn_redis(exc)
+            else:
+                self._sent.pop(record.nonce, None)
+                return
+        self._sent[record.nonce] = record
 
     async def _drop(self, nonces: list[int]) -> None:
         for nonce in nonces:
