@@ -11,7 +11,6 @@ therefore never signs: the review gathers no threshold and nothing reaches the c
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from oracles.collector import SigningRequest
@@ -21,8 +20,6 @@ from oracles.ethics.exceptions import MalformedEventError
 from oracles.ethics.proposal import Proposal, proposal_from_event
 from oracles.ethics.schema import PROPOSAL_REVIEWED, decode_proposal_reviewed
 from oracles.exceptions import InvalidRequestError
-
-log = logging.getLogger("oracles.ethics.cosign")
 
 
 class ReviewCheck:
